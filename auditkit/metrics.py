@@ -86,6 +86,7 @@ class ChunkStats:
     gap_counts: list[int] | None = None
     cell_selected: list[int] = field(default_factory=list)
     examples: list[int] = field(default_factory=list)
+    example_rows: dict[int, dict] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, shape: tuple[int, ...], *, has_scores: bool) -> ChunkStats:
@@ -123,7 +124,12 @@ class ChunkStats:
             gap_max=max(self.gap_max, other.gap_max),
             gap_counts=add(self.gap_counts, other.gap_counts) if self.has_scores else None,
             cell_selected=add(self.cell_selected, other.cell_selected),
-            examples=sorted(self.examples + other.examples)[:examples],
+            examples=(kept := sorted(self.examples + other.examples)[:examples]),
+            example_rows={
+                key: rows
+                for key, rows in (self.example_rows | other.example_rows).items()
+                if key in kept
+            },
         )
 
 
