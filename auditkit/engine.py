@@ -22,6 +22,7 @@ import pandas as pd
 from . import population
 from .criteria import judge_all, verdict_of
 from .errors import AuditError, AuditWarning, DataError
+from .executors import map_chunks
 from .loader import LoadedAudit, check_audit
 from .matrix import Design, expand
 from .metrics import ChunkStats, reduce_chunk, summarize
@@ -275,6 +276,9 @@ def run_audit(
     max_rows: int | None = None,
     progress: Progress | None = None,
     matrix_sink: Callable[[pd.DataFrame], None] | None = None,
+    workers: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> AuditResult:
     """Run an audit and return its result; nothing is written.
 
@@ -287,6 +291,9 @@ def run_audit(
         max_rows: Refuse to start when the matrix has more rows than this.
         progress: Called with (profiles done, profiles in all) after each chunk.
         matrix_sink: Receives every chunk of the full matrix, in profile order.
+        workers: Processes that score chunks; figures do not depend on it.
+        executor: ``local`` (this machine) or ``dask`` (a dask.distributed cluster).
+        scheduler: Address of the dask scheduler, with ``executor="dask"``.
 
     Raises:
         AuditError: The audit, its data or its model is unusable.
@@ -302,11 +309,13 @@ def run_audit(
         plan.size, plan.design.combinations, chunk_size,
     )
 
+    tasks = list(_chunk_tasks(plan.size, chunk_size))
+    chunks = map_chunks(
+        plan, model, tasks, examples=examples, keep_matrix=matrix_sink is not None,
+        workers=workers, executor=executor, scheduler=scheduler,
+    )
     merged = ChunkStats.empty(plan.design.shape, has_scores=model.has_scores)
-    for task in _chunk_tasks(plan.size, chunk_size):
-        stats, matrix = score_chunk(
-            plan, model, task, examples=examples, keep_matrix=matrix_sink is not None
-        )
+    for task, (stats, matrix) in zip(tasks, chunks, strict=True):
         merged = merged.merge(stats, examples=examples)
         if matrix_sink is not None and matrix is not None:
             matrix_sink(matrix)
