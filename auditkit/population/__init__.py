@@ -1,0 +1,104 @@
+"""The population stage: base profiles, synthetic or from real records.
+
+Every random column is keyed by (seed, key, block of profile indices), so a
+chunk ``[start, stop)`` holds the same values however the population is cut
+into chunks and whichever process draws it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import Problem, SpecError
+from ..spec import ExpressionField, PopulationSpec
+from ._blocks import BLOCK_SIZE
+from .expressions import ExpressionError, order_expressions
+from .fields import check_fields, generate_field
+from .providers import ProviderInfo, list_providers
+from .records import load_records, population_size
+
+__all__ = [
+    "BLOCK_SIZE",
+    "ProviderInfo",
+    "check_fields",
+    "generate",
+    "generate_field",
+    "list_providers",
+    "load_records",
+    "population_size",
+]
+
+
+def generate(
+    spec: PopulationSpec,
+    *,
+    seed: int,
+    start: int,
+    stop: int,
+    base_dir: Path,
+    records: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Base profiles ``[start, stop)``, indexed by profile index.
+
+    With records, the record columns come first, then the fields in
+    declaration order; a field named like a record column replaces it.
+    Expression fields are computed last, each after the fields it uses.
+
+    Args:
+        spec: the population declaration.
+        seed: the audit's seed.
+        start: first profile index.
+        stop: profile index after the last.
+        base_dir: folder that ``spec.data`` is relative to.
+        records: the loaded records, to skip :func:`load_records`.
+    """
+    index = pd.RangeIndex(start, stop)
+    if records is None:
+        records = load_records(spec, base_dir=base_dir, seed=seed)
+    if records is not None:
+        frame = records.iloc[start:stop].set_axis(index)
+    else:
+        frame = pd.DataFrame(index=index)
+
+    columns = {}
+    for name, field in spec.fields.items():
+        if not isinstance(field, ExpressionField):
+            columns[name] = generate_field(
+                field, key=name, seed=seed, start=start, stop=stop, locale=spec.locale
+            )
+    frame = _assign(frame, columns)
+
+    expressions = {
+        name: field.expression
+        for name, field in spec.fields.items()
+        if isinstance(field, ExpressionField)
+    }
+    for name in _ordered(expressions):
+        frame[name] = generate_field(
+            spec.fields[name],
+            key=name,
+            seed=seed,
+            start=start,
+            stop=stop,
+            locale=spec.locale,
+            frame=frame,
+        )
+    record_columns = [] if records is None else list(records.columns)
+    kept = [column for column in record_columns if column not in spec.fields]
+    return frame[kept + list(spec.fields)]
+
+
+def _assign(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    kept = frame.drop(columns=[name for name in columns if name in frame.columns])
+    added = pd.DataFrame(columns, index=frame.index)
+    return pd.concat([kept, added], axis=1) if len(kept.columns) else added
+
+
+def _ordered(expressions: dict[str, str]) -> list[str]:
+    try:
+        return order_expressions(expressions)
+    except ExpressionError as err:
+        name = next(iter(expressions))
+        raise SpecError([Problem(str(err), (name, "expression"))]) from err
