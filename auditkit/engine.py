@@ -39,8 +39,10 @@ DEFAULT_MAX_ROWS = 2_000_000_000
 #: Matrix rows a chunk aims for: large enough to amortise the model call,
 #: small enough to keep a chunk's columns in a few hundred MiB.
 TARGET_CHUNK_ROWS = 1 << 19
-#: Groups with fewer clones than this get a caveat in the report.
+#: Groups with fewer clones, and audits with fewer profiles, than these get
+#: a caveat in the report.
 SMALL_GROUP = 30
+SMALL_POPULATION = 100
 
 Progress = Callable[[int, int], None]
 
@@ -252,7 +254,7 @@ def _check_size(plan: Plan, max_rows: int | None) -> None:
 
 def _caveats(metrics: dict, plan: Plan) -> list[str]:
     caveats = []
-    if plan.size < SMALL_GROUP:
+    if plan.size < SMALL_POPULATION:
         caveats.append(
             f"only {plan.size} base profiles: every figure is imprecise; "
             "raise population.size"
