@@ -114,7 +114,7 @@ def draw_by_block(
     """
     pieces = []
     for block, first, last in blocks_covering(start, stop):
-        cache_key = (identity, seed, key, block)
+        cache_key = (identity, seed, key, block, BLOCK_SIZE)
         values = _CACHE.get(cache_key)
         if values is None:
             values = draw(block_rng(seed, key, block), BLOCK_SIZE)

@@ -35,7 +35,7 @@ def typed_values(values: Sequence[object]) -> tuple[Column, np.ndarray | None]:
         categories = list(dict.fromkeys(values))
         position = {value: code for code, value in enumerate(categories)}
         codes = np.fromiter((position[v] for v in values), np.int32, len(values))
-        dtype = pd.CategoricalDtype(pd.Index(categories, dtype=object))
+        dtype = pd.CategoricalDtype(pd.Index(categories))
         return pd.Categorical.from_codes(codes, dtype=dtype), codes
     return _numpy_values(values), None
 

@@ -133,7 +133,7 @@ def check_expressions(
             Problem(
                 f"expression uses unknown name {used_name!r}",
                 (name, "expression"),
-                hint=format_choices(used_name, known - {name}),
+                hint=_name_hint(used_name, known - {name}),
             )
             for used_name in used
             if used_name not in known
@@ -144,6 +144,12 @@ def check_expressions(
         except ExpressionError as err:
             problems.append(Problem(str(err), (next(iter(expressions)), "expression")))
     return problems
+
+
+def _name_hint(name: str, known: set[str]) -> str:
+    if not known:
+        return "an expression reads the population's other fields and record columns"
+    return format_choices(name, known)
 
 
 def order_expressions(expressions: Mapping[str, str]) -> list[str]:

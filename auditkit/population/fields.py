@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..errors import Problem
+from ..errors import Problem, SpecError
 from ..spec import (
     ChoiceField,
     DistributionField,
@@ -19,7 +19,7 @@ from ..spec import (
 from ._blocks import draw_by_block
 from ._columns import Column, join_pieces, take, typed_values
 from .distributions import check_distribution, generate_distribution
-from .expressions import check_expressions, evaluate
+from .expressions import ExpressionError, check_expressions, evaluate
 from .providers import check_locale, check_provider, generate_provider
 
 __all__ = ["check_fields", "generate_field"]
@@ -55,7 +55,10 @@ def generate_field(
     if isinstance(field, ExpressionField):
         if frame is None:
             raise ValueError("an expression field needs the frame of other columns")
-        return evaluate(field.expression, frame).set_axis(index)
+        try:
+            return evaluate(field.expression, frame).set_axis(index)
+        except ExpressionError as err:
+            raise SpecError([Problem(str(err), (key, "expression"))]) from err
     if isinstance(field, ValueField):
         return _constant(field.value, stop - start)
     if isinstance(field, ChoiceField):

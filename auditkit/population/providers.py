@@ -40,6 +40,7 @@ from mimesis.random import Random
 
 from ..errors import Problem, SpecError, format_choices
 from ..spec import ProviderField
+from . import _blocks
 from ._blocks import _CACHE, block_seed, blocks_covering, draw_by_block
 from ._columns import Column, join_pieces, take, typed_values
 from ._explore import Outcomes, explore
@@ -488,7 +489,7 @@ def _per_row(plan: _Plan, *, key: str, seed: int, start: int, stop: int, locale:
     identity = ("rows", plan.provider, plan.method, _args_key(plan.args), locale)
     pieces = []
     for block, first, last in blocks_covering(start, stop):
-        cache_key = (identity, seed, key, block)
+        cache_key = (identity, seed, key, block, _blocks.BLOCK_SIZE)
         stream = _CACHE.get(cache_key)
         if stream is None:
             instance = _instance(
@@ -522,7 +523,7 @@ def generate_provider(
     Raises:
         SpecError: the provider, its args or the locale are invalid.
     """
-    plan = _plan(field, locale)
+    plan = _plan(field, locale, key)
     if plan.draw is None:
         return _per_row(plan, key=key, seed=seed, start=start, stop=stop, locale=locale)
     identity = ("provider", field.provider, _args_key(field.args), locale)
