@@ -17,7 +17,7 @@ from .errors import DataError
 from .loader import LoadedAudit, check_audit
 from .results import AuditResult
 
-__all__ = ["load_audit", "run_audit", "run_and_report", "write_reports"]
+__all__ = ["load_audit", "run_and_report", "run_audit", "write_reports"]
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,9 @@ class _MatrixWriter:
 
     def __call__(self, chunk: pd.DataFrame) -> None:
         if self.format == "csv":
-            chunk.to_csv(self._handle, index=False, header=self._header, lineterminator="\n")
+            chunk.to_csv(
+                self._handle, index=False, header=self._header, lineterminator="\n"
+            )
             self._header = False
             return
         import pyarrow as pa

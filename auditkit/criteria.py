@@ -55,8 +55,10 @@ class Judgement:
         }
 
 
-def _lookup(criterion: Criterion, metrics: dict) -> tuple[float | None, float | None, float | None]:
-    """The criterion's figure as (value, low, high); bounds are None without an interval."""
+def _lookup(
+    criterion: Criterion, metrics: dict
+) -> tuple[float | None, float | None, float | None]:
+    """The figure judged, as (value, low, high); no interval gives None bounds."""
     scope = metrics[criterion.attribute or "joint"]
     if criterion.group is not None:
         group = scope["groups"][criterion.group]
@@ -89,14 +91,21 @@ def judge(criterion: Criterion, metrics: dict) -> Judgement:
     value, low, high = _lookup(criterion, metrics)
     required = _bounds_text(criterion)
     if value is None:
-        message = f"{criterion.label} is undefined (no group was selected); required {required}"
+        message = (
+            f"{criterion.label} is undefined (no group was selected); "
+            f"required {required}"
+        )
         return Judgement(criterion, None, low, high, "inconclusive", message)
 
     figure = f"{criterion.label} = {value:.4g}"
-    uses_interval = criterion.bound == "interval" and low is not None and high is not None
+    uses_interval = (
+        criterion.bound == "interval" and low is not None and high is not None
+    )
     if not uses_interval:
         status: Status = "pass" if _within(value, criterion) else "fail"
-        return Judgement(criterion, value, low, high, status, f"{figure}; required {required}")
+        return Judgement(
+            criterion, value, low, high, status, f"{figure}; required {required}"
+        )
 
     figure += f" [{low:.4g}, {high:.4g}]"
     if _within(low, criterion) and _within(high, criterion):
@@ -105,8 +114,12 @@ def judge(criterion: Criterion, metrics: dict) -> Judgement:
         status = "fail"
     else:
         status = "inconclusive"
-        figure += ": the interval straddles the threshold; more profiles would settle it"
-    return Judgement(criterion, value, low, high, status, f"{figure}; required {required}")
+        figure += (
+            ": the interval straddles the threshold; more profiles would settle it"
+        )
+    return Judgement(
+        criterion, value, low, high, status, f"{figure}; required {required}"
+    )
 
 
 def _entirely_outside(low: float, high: float, criterion: Criterion) -> bool:

@@ -79,7 +79,9 @@ class AuditError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, file: str | None = None, hint: str | None = None):
+    def __init__(
+        self, message: str, *, file: str | None = None, hint: str | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.file = file

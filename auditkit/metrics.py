@@ -122,7 +122,9 @@ class ChunkStats:
             ),
             gap_units=self.gap_units + other.gap_units,
             gap_max=max(self.gap_max, other.gap_max),
-            gap_counts=add(self.gap_counts, other.gap_counts) if self.has_scores else None,
+            gap_counts=add(self.gap_counts, other.gap_counts)
+            if self.has_scores
+            else None,
             cell_selected=add(self.cell_selected, other.cell_selected),
             examples=(kept := sorted(self.examples + other.examples)[:examples]),
             example_rows={
@@ -233,7 +235,9 @@ def summarize(
         "score_gap_histogram": None,
     }
     if stats.has_scores and stats.profiles:
-        joint["score_gap_mean"] = _figure(stats.gap_units / SCORE_SCALE / stats.profiles)
+        joint["score_gap_mean"] = _figure(
+            stats.gap_units / SCORE_SCALE / stats.profiles
+        )
         joint["score_gap_max"] = _figure(stats.gap_max)
         joint["score_gap_histogram"] = {
             "edges": [_figure(i / GAP_BINS) for i in range(GAP_BINS + 1)],
@@ -275,7 +279,9 @@ def _attribute_metrics(
         difference = max(rates) - min(rates)
         ratio = min(rates) / max(rates) if max(rates) > 0 else None
     return {
-        "flip_rate": _proportion(stats.attribute_flips[axis], stats.profiles, confidence),
+        "flip_rate": _proportion(
+            stats.attribute_flips[axis], stats.profiles, confidence
+        ),
         "demographic_parity_difference": _figure(difference),
         "demographic_parity_ratio": _figure(ratio),
         "groups": groups,

@@ -52,7 +52,10 @@ def _git(folder: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
             ["git", "-C", str(folder), *args],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -71,7 +74,11 @@ def _git_state(audit: LoadedAudit) -> tuple[dict | None, str]:
     commit = _git(audit.base_dir, "rev-parse", "HEAD")
     report_dir = (audit.base_dir / audit.spec.report.directory).resolve()
     status = _git(
-        audit.base_dir, "status", "--porcelain", "--", str(Path(root)),
+        audit.base_dir,
+        "status",
+        "--porcelain",
+        "--",
+        str(Path(root)),
         f":(exclude){report_dir}",
     )
     relative = audit.path.resolve().relative_to(Path(root).resolve()).as_posix()

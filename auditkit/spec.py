@@ -53,7 +53,11 @@ METRICS: dict[str, str] = {
 }
 JOINT_METRICS = ("flip_rate", "score_gap_mean", "score_gap_max")
 GROUP_METRICS = ("selection_rate", "mean_score")
-ATTRIBUTE_METRICS = ("flip_rate", "demographic_parity_difference", "demographic_parity_ratio")
+ATTRIBUTE_METRICS = (
+    "flip_rate",
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+)
 INTERVAL_METRICS = ("flip_rate", "selection_rate")
 
 
@@ -66,7 +70,8 @@ class _Spec(BaseModel):
 
 class _FieldBase(_Spec):
     input: bool = Field(
-        True, description="Pass the column to the model; false keeps it for the report only."
+        True,
+        description="Pass the column to the model; false keeps it for the report only.",
     )
 
 
@@ -110,7 +115,8 @@ class DistributionField(_FieldBase):
     """A number drawn from a numpy random Generator method."""
 
     distribution: str = Field(
-        description="Method of numpy.random.Generator, e.g. normal, integers, lognormal.",
+        description="Method of numpy.random.Generator, e.g. normal, integers, "
+        "lognormal.",
         examples=["normal", "integers", "uniform", "lognormal", "poisson"],
     )
     args: dict[str, Any] = Field(
@@ -179,13 +185,18 @@ class PopulationSpec(_Spec):
     size: int | None = Field(
         None, gt=0, description="Number of synthetic base profiles (not with `data`)."
     )
-    locale: str = Field("en", description="Mimesis locale for providers, e.g. en, de, fr.")
+    locale: str = Field(
+        "en", description="Mimesis locale for providers, e.g. en, de, fr."
+    )
     data: str | None = Field(
         None,
-        description="CSV, Parquet or JSONL file of real records, relative to the audit.",
+        description="CSV, Parquet or JSONL file of real records, relative to the "
+        "audit.",
     )
     sample: int | None = Field(
-        None, gt=0, description="Records drawn from `data` with the seed; all when absent."
+        None,
+        gt=0,
+        description="Records drawn from `data` with the seed; all when absent.",
     )
     fields: dict[str, FieldSpec] = Field(
         default_factory=dict,
@@ -197,9 +208,13 @@ class PopulationSpec(_Spec):
         if self.data is None and self.size is None:
             raise ValueError("give `size` for synthetic profiles or `data` for records")
         if self.data is not None and self.size is not None:
-            raise ValueError("`size` goes with synthetic profiles; with `data` use `sample`")
+            raise ValueError(
+                "`size` goes with synthetic profiles; with `data` use `sample`"
+            )
         if self.sample is not None and self.data is None:
-            raise ValueError("`sample` draws from `data`; for synthetic profiles use `size`")
+            raise ValueError(
+                "`sample` draws from `data`; for synthetic profiles use `size`"
+            )
         if self.data is None and not self.fields:
             raise ValueError("synthetic profiles need at least one entry in `fields`")
         return self
@@ -223,14 +238,17 @@ class ProtectedAttribute(_Spec):
     )
     linked: dict[str, dict[str, FieldSpec]] = Field(
         default_factory=dict,
-        description="Proxy fields regenerated with the attribute: field -> label -> field spec.",
+        description="Proxy fields regenerated with the attribute: "
+        "field -> label -> field spec.",
     )
 
     @field_validator("values")
     @classmethod
     def _at_least_two(cls, values: list[Scalar] | dict[str, Scalar]):
         if len(values) < 2:
-            raise ValueError("a protected attribute needs at least two values to compare")
+            raise ValueError(
+                "a protected attribute needs at least two values to compare"
+            )
         if isinstance(values, list) and len({str(v) for v in values}) != len(values):
             raise ValueError("values must be distinct")
         return values
@@ -308,7 +326,9 @@ class SkopsModel(_ModelBase):
     )
 
 
-ModelSpec = Annotated[PythonModel | SklearnModel | SkopsModel, Field(discriminator="type")]
+ModelSpec = Annotated[
+    PythonModel | SklearnModel | SkopsModel, Field(discriminator="type")
+]
 
 
 # -- criteria and report -----------------------------------------------------
@@ -359,7 +379,7 @@ class Criterion(_Spec):
         if (self.metric in GROUP_METRICS) != (self.group is not None):
             if self.group is None:
                 raise ValueError(f"{self.metric} is per group; add `group`")
-            raise ValueError(f"`group` applies to selection_rate and mean_score only")
+            raise ValueError("`group` applies to selection_rate and mean_score only")
         return self
 
     @property
@@ -414,5 +434,7 @@ class Audit(_Spec):
     protected: dict[str, ProtectedAttribute] = Field(
         min_length=1, description="Protected attributes and their values."
     )
-    criteria: list[Criterion] = Field(default_factory=list, description="Pass criteria.")
+    criteria: list[Criterion] = Field(
+        default_factory=list, description="Pass criteria."
+    )
     report: ReportSpec = Field(default_factory=ReportSpec, description="Outputs.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-LOAN_MODEL = '''
+LOAN_MODEL = """
 import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
@@ -30,7 +30,7 @@ def fair(frame):
 def coin(frame):
     # a score that ignores gender: approvals hover around the threshold
     return ((frame["income"] % 97) / 96.0).to_numpy()
-'''
+"""
 
 LOAN_AUDIT = """\
 auditkit: 1

@@ -64,11 +64,18 @@ def test_several_audits_exit_with_the_worst(write_audit, tmp_path):
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        (LOAN_AUDIT.replace("numeric.integer_number", "numeric.integer_numbr"),
-         r"audit\.yaml:\d+:\d+: population\.fields\.income\.provider: .*integer_number"),
+        (
+            LOAN_AUDIT.replace("numeric.integer_number", "numeric.integer_numbr"),
+            r"audit\.yaml:\d+:\d+: population\.fields\.income\.provider: "
+            r".*integer_number",
+        ),
         (LOAN_AUDIT + "seed: 3\n", r"audit\.yaml:\d+:\d+: .*seed.*duplicate"),
-        (LOAN_AUDIT.replace("target: loanmodel:train", "target: loanmodel:train\n  typ: x"),
-         r"audit\.yaml:7:\d+: model\.typ: unknown key"),
+        (
+            LOAN_AUDIT.replace(
+                "target: loanmodel:train", "target: loanmodel:train\n  typ: x"
+            ),
+            r"audit\.yaml:7:\d+: model\.typ: unknown key",
+        ),
     ],
 )
 def test_invalid_audits_exit_2_with_file_line_and_fix(write_audit, capsys, text, match):
@@ -82,7 +89,9 @@ def test_invalid_audits_exit_2_with_file_line_and_fix(write_audit, capsys, text,
 def test_untrusted_pickle_exits_2(tmp_path, capsys):
     """Check that a pickle without trust: true is an invalid audit."""
     (tmp_path / "m.joblib").write_bytes(b"x")
-    text = LOAN_AUDIT.replace("type: python\n  target: loanmodel:train", "type: sklearn\n  path: m.joblib")
+    text = LOAN_AUDIT.replace(
+        "type: python\n  target: loanmodel:train", "type: sklearn\n  path: m.joblib"
+    )
     (tmp_path / "audit.yaml").write_text(text)
     assert main(["run", str(tmp_path / "audit.yaml")]) == 2
     assert "trust" in capsys.readouterr().err
@@ -125,9 +134,19 @@ def test_report_command_rerenders_markdown(write_audit, tmp_path, capsys):
 def test_console_script_runs_as_a_process(write_audit, tmp_path):
     """Check the installed entry point end to end in a subprocess."""
     done = subprocess.run(
-        [sys.executable, "-m", "auditkit.cli", "run", str(write_audit()),
-         "--out", str(tmp_path / "r")],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "auditkit.cli",
+            "run",
+            str(write_audit()),
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr

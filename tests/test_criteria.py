@@ -9,7 +9,13 @@ from auditkit.spec import Criterion
 
 METRICS = {
     "joint": {
-        "flip_rate": {"value": 0.02, "low": 0.005, "high": 0.04, "count": 2, "total": 100},
+        "flip_rate": {
+            "value": 0.02,
+            "low": 0.005,
+            "high": 0.04,
+            "count": 2,
+            "total": 100,
+        },
         "score_gap_mean": 0.05,
         "score_gap_max": 0.3,
     },
@@ -18,7 +24,12 @@ METRICS = {
         "demographic_parity_difference": 0.1,
         "demographic_parity_ratio": None,
         "groups": {
-            "Male": {"selection_rate": 0.5, "low": 0.45, "high": 0.55, "mean_score": 0.5},
+            "Male": {
+                "selection_rate": 0.5,
+                "low": 0.45,
+                "high": 0.55,
+                "mean_score": 0.5,
+            },
         },
     },
 }
@@ -32,15 +43,34 @@ METRICS = {
         ({"metric": "flip_rate", "max": 0.01}, "inconclusive"),  # straddles
         ({"metric": "flip_rate", "max": 0.01, "bound": "point"}, "fail"),
         ({"metric": "flip_rate", "max": 0.03, "bound": "point"}, "pass"),
-        ({"metric": "flip_rate", "attribute": "gender", "min": 0.3, "max": 0.7}, "pass"),
+        (
+            {"metric": "flip_rate", "attribute": "gender", "min": 0.3, "max": 0.7},
+            "pass",
+        ),
         ({"metric": "score_gap_max", "max": 0.2}, "fail"),
         ({"metric": "score_gap_mean", "max": 0.05}, "pass"),
-        ({"metric": "demographic_parity_ratio", "attribute": "gender", "min": 0.8},
-         "inconclusive"),
-        ({"metric": "selection_rate", "attribute": "gender", "group": "Male", "min": 0.5},
-         "inconclusive"),
-        ({"metric": "mean_score", "attribute": "gender", "group": "Male", "min": 0.5},
-         "pass"),
+        (
+            {"metric": "demographic_parity_ratio", "attribute": "gender", "min": 0.8},
+            "inconclusive",
+        ),
+        (
+            {
+                "metric": "selection_rate",
+                "attribute": "gender",
+                "group": "Male",
+                "min": 0.5,
+            },
+            "inconclusive",
+        ),
+        (
+            {
+                "metric": "mean_score",
+                "attribute": "gender",
+                "group": "Male",
+                "min": 0.5,
+            },
+            "pass",
+        ),
     ],
 )
 def test_criterion_status(criterion, status):
@@ -51,7 +81,8 @@ def test_criterion_status(criterion, status):
 def test_undefined_figure_is_reported_not_capped():
     """Check that an undefined ratio is inconclusive and says why."""
     judgement = judge(
-        Criterion(metric="demographic_parity_ratio", attribute="gender", min=0.8), METRICS
+        Criterion(metric="demographic_parity_ratio", attribute="gender", min=0.8),
+        METRICS,
     )
     assert judgement.value is None
     assert "undefined" in judgement.message
@@ -83,9 +114,18 @@ def test_verdict_of(statuses, verdict):
     [
         ({"metric": "flip_rate"}, r"give `min`, `max` or both"),
         ({"metric": "flip_rate", "min": 0.5, "max": 0.1}, r"min \(0\.5\) is above max"),
-        ({"metric": "demographic_parity_ratio", "min": 0.8}, r"per attribute; add `attribute`"),
-        ({"metric": "selection_rate", "attribute": "g", "min": 0.1}, r"per group; add `group`"),
-        ({"metric": "score_gap_max", "attribute": "g", "max": 0.1}, r"is joint; remove"),
+        (
+            {"metric": "demographic_parity_ratio", "min": 0.8},
+            r"per attribute; add `attribute`",
+        ),
+        (
+            {"metric": "selection_rate", "attribute": "g", "min": 0.1},
+            r"per group; add `group`",
+        ),
+        (
+            {"metric": "score_gap_max", "attribute": "g", "max": 0.1},
+            r"is joint; remove",
+        ),
     ],
 )
 def test_invalid_criteria_are_rejected(criterion, match):

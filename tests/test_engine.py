@@ -43,7 +43,9 @@ def test_examples_show_clones_that_differ_only_in_the_attribute(write_audit):
     assert (male["gender"], female["gender"]) == ("Male", "Female")
     assert (male["decision"], female["decision"]) == (True, False)
     unchanged = set(male) - {"gender", "Gender_Code", "decision", "score"}
-    assert {key: male[key] for key in unchanged} == {key: female[key] for key in unchanged}
+    assert {key: male[key] for key in unchanged} == {
+        key: female[key] for key in unchanged
+    }
     assert len(result.examples) == 10
 
 
@@ -60,9 +62,11 @@ def test_fair_function_model_passes(write_audit):
 
 def test_straddling_interval_is_inconclusive(write_audit):
     """Check that too few profiles for a tight bound give an inconclusive verdict."""
-    text = LOAN_AUDIT.replace("loanmodel:train", "loanmodel:fair").replace(
-        "size: 300", "size: 40"
-    ).replace("max: 0.01", "max: 0.05")
+    text = (
+        LOAN_AUDIT.replace("loanmodel:train", "loanmodel:fair")
+        .replace("size: 300", "size: 40")
+        .replace("max: 0.01", "max: 0.05")
+    )
     with pytest.warns(AuditWarning, match="only 40 base profiles"):
         result = run_audit(write_audit(text))
     assert result.verdict == "inconclusive"
@@ -70,8 +74,12 @@ def test_straddling_interval_is_inconclusive(write_audit):
 
 
 @pytest.mark.parametrize(
-    "audit", ["loan-approval-gender.yaml", "intersectional-hiring.yaml",
-              "credit-age-records.yaml"],
+    "audit",
+    [
+        "loan-approval-gender.yaml",
+        "intersectional-hiring.yaml",
+        "credit-age-records.yaml",
+    ],
 )
 def test_results_do_not_depend_on_chunk_size(audit):
     """Check byte-identical results.json for two chunk sizes (and a rerun)."""

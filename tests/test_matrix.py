@@ -10,7 +10,9 @@ from auditkit.spec import ProtectedAttribute
 
 DESIGN = Design.from_spec(
     {
-        "gender": ProtectedAttribute(column="Gender_Code", values={"Male": 1, "Female": 0}),
+        "gender": ProtectedAttribute(
+            column="Gender_Code", values={"Male": 1, "Female": 0}
+        ),
         "race": ProtectedAttribute(values=["a", "b", "c"], reference="b"),
     }
 )

@@ -21,8 +21,15 @@ def _summary(stats: ChunkStats, confidence: float = 0.95) -> dict:
 
 @pytest.mark.parametrize(
     ("count", "total", "confidence"),
-    [(0, 10, 0.95), (10, 10, 0.95), (3, 17, 0.9), (998, 1000, 0.95), (1, 2, 0.99),
-     (50_000, 100_000, 0.95), (7, 1_000_000, 0.999)],
+    [
+        (0, 10, 0.95),
+        (10, 10, 0.95),
+        (3, 17, 0.9),
+        (998, 1000, 0.95),
+        (1, 2, 0.99),
+        (50_000, 100_000, 0.95),
+        (7, 1_000_000, 0.999),
+    ],
 )
 def test_wilson_interval_matches_scipy(count, total, confidence):
     """Check that the vectorised Wilson interval equals scipy's binomtest one."""
@@ -100,7 +107,9 @@ def test_parity_figures_match_fairlearn():
             metrics=selection_rate, y_true=flat, y_pred=flat, sensitive_features=feature
         )
         for label, rate in frame.by_group.items():
-            assert metrics[name]["groups"][label]["selection_rate"] == pytest.approx(rate)
+            assert metrics[name]["groups"][label]["selection_rate"] == pytest.approx(
+                rate
+            )
         assert metrics[name]["demographic_parity_difference"] == pytest.approx(
             demographic_parity_difference(flat, flat, sensitive_features=feature)
         )

@@ -30,7 +30,8 @@ def module_dir(tmp_path: Path) -> Path:
         "import pandas as pd\n"
         "FRAME = pd.DataFrame({'x': [0.0, 1.0, 2.0, 3.0], 'g': [0, 1, 0, 1]})\n"
         "fitted = LogisticRegression().fit(FRAME, [0, 0, 1, 1])\n"
-        "def factory():\n    return LogisticRegression().fit(FRAME, ['no', 'no', 'yes', 'yes'])\n"
+        "def factory():\n"
+        "    return LogisticRegression().fit(FRAME, ['no', 'no', 'yes', 'yes'])\n"
         "def rule(frame):\n    return (frame['x'] > 1).astype(int).to_numpy()\n"
         "def short(frame):\n    return np.ones(2)\n"
         "def broken():\n    raise RuntimeError('no data')\n"
@@ -50,7 +51,9 @@ def test_python_estimator_gives_decisions_and_scores(module_dir):
 
 def test_python_factory_is_called_and_favorable_can_be_a_string(module_dir):
     """Check that a zero-argument factory is built and string labels work."""
-    model = load_model(PythonModel(target="mymodels:factory", favorable="yes"), module_dir)
+    model = load_model(
+        PythonModel(target="mymodels:factory", favorable="yes"), module_dir
+    )
     assert model.decide(FRAME)[0].tolist() == [False, False, True, True]
 
 
@@ -73,11 +76,22 @@ def test_threshold_decides_on_scores(module_dir):
 @pytest.mark.parametrize(
     ("spec", "error", "match"),
     [
-        (PythonModel(target="nomodule:x"), ModelError, r"^cannot import module 'nomodule'"),
+        (
+            PythonModel(target="nomodule:x"),
+            ModelError,
+            r"^cannot import module 'nomodule'",
+        ),
         (PythonModel(target="mymodels:fited"), ModelError, r"'fited' not found"),
-        (PythonModel(target="mymodels:broken"), ModelError, r"factory .* raised RuntimeError"),
-        (PythonModel(target="mymodels:fitted", favorable=7), ModelError,
-         r"^favorable label 7 is not one of the model's classes"),
+        (
+            PythonModel(target="mymodels:broken"),
+            ModelError,
+            r"factory .* raised RuntimeError",
+        ),
+        (
+            PythonModel(target="mymodels:fitted", favorable=7),
+            ModelError,
+            r"^favorable label 7 is not one of the model's classes",
+        ),
         (PythonModel(target="mymodels:rule", threshold=0.5, favorable=1), None, None),
     ],
 )
@@ -101,7 +115,9 @@ def test_untrusted_pickle_is_refused_before_loading(tmp_path):
     """Check that a pickle without trust: true is never opened."""
     path = tmp_path / "model.joblib"
     path.write_bytes(b"not even a pickle")
-    with pytest.raises(AuditError, match=r"refusing to load a pickle without `trust: true`"):
+    with pytest.raises(
+        AuditError, match=r"refusing to load a pickle without `trust: true`"
+    ):
         load_model(SklearnModel(path="model.joblib"), tmp_path)
 
 
@@ -121,12 +137,14 @@ def test_skops_file_loads_safely_and_lists_untrusted_types(tmp_path):
     model = load_model(SkopsModel(path="model.skops"), tmp_path)
     assert model.decide(FRAME)[0].tolist() == [False, False, True, True]
 
-    from sklearn.preprocessing import FunctionTransformer
     from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
 
     risky = make_pipeline(FunctionTransformer(operator.neg), LogisticRegression())
     sio.dump(risky.fit(FRAME, [0, 0, 1, 1]), tmp_path / "risky.skops")
-    with pytest.raises(AuditError, match=r"holds types that are not trusted: .*operator\.neg"):
+    with pytest.raises(
+        AuditError, match=r"holds types that are not trusted: .*operator\.neg"
+    ):
         load_model(SkopsModel(path="risky.skops"), tmp_path)
     trusted = sio.get_untrusted_types(file=tmp_path / "risky.skops")
     load_model(SkopsModel(path="risky.skops", trusted=trusted), tmp_path)

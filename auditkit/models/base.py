@@ -115,12 +115,15 @@ class Model:
         if missing:
             near = {name: closest(name, columns) for name in missing}
             hints = "; ".join(
-                f"{name!r}: did you mean {near[name][0]!r}?" for name in missing if near[name]
+                f"{name!r}: did you mean {near[name][0]!r}?"
+                for name in missing
+                if near[name]
             )
             raise ModelError(
                 f"the model needs columns {missing} that the audit does not make; "
                 f"it makes {columns}",
-                hint=hints or "add them to population.fields or protected.<name>.column",
+                hint=hints
+                or "add them to population.fields or protected.<name>.column",
             )
         return list(declared)
 
@@ -138,9 +141,13 @@ class Model:
         except ModelError:
             raise
         except Exception as err:
-            raise ModelError(f"the model failed while scoring: {type(err).__name__}: {err}") from err
+            raise ModelError(
+                f"the model failed while scoring: {type(err).__name__}: {err}"
+            ) from err
 
-    def _decide_estimator(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+    def _decide_estimator(
+        self, frame: pd.DataFrame
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         estimator = self.predictor
         scores = None
         if self.has_scores:
@@ -154,11 +161,14 @@ class Model:
         predictions = np.asarray(estimator.predict(frame))
         return predictions == self.favorable, scores
 
-    def _decide_function(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
+    def _decide_function(
+        self, frame: pd.DataFrame
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         output = np.asarray(self.predictor(frame))
         if output.shape[:1] != (len(frame),):
             raise ModelError(
-                f"the model function returned {output.shape[0] if output.ndim else 'a scalar'} "
+                f"the model function returned "
+                f"{output.shape[0] if output.ndim else 'a scalar'} "
                 f"values for {len(frame)} rows; it must return one per row"
             )
         if self.threshold is not None:

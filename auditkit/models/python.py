@@ -22,7 +22,11 @@ def _forget_foreign(module_name: str, base_dir: Path) -> None:
         name = ".".join(parts[:depth])
         module = sys.modules.get(name)
         location = getattr(module, "__file__", None)
-        if module is not None and location and base_dir not in Path(location).resolve().parents:
+        if (
+            module is not None
+            and location
+            and base_dir not in Path(location).resolve().parents
+        ):
             del sys.modules[name]
 
 
@@ -52,7 +56,9 @@ def _resolve(module: Any, attribute_path: str, target: str) -> Any:
             near = closest(part, names)
             raise ModelError(
                 f"model.target {target!r}: {part!r} not found",
-                hint=f"did you mean {near[0]!r}?" if near else f"available: {names[:12]}",
+                hint=f"did you mean {near[0]!r}?"
+                if near
+                else f"available: {names[:12]}",
             )
         obj = getattr(obj, part)
     return obj
@@ -91,7 +97,8 @@ def load_python_model(spec: PythonModel, base_dir: Path) -> Model:
     if inspect.isclass(obj) or not (hasattr(obj, "predict") or callable(obj)):
         raise ModelError(
             f"model.target {spec.target!r} is a {type(obj).__name__}, not a model",
-            hint="point it at a fitted estimator, a zero-argument factory returning one, "
+            hint="point it at a fitted estimator, a zero-argument factory "
+            "returning one, "
             "or a function from a DataFrame to predictions",
         )
 

@@ -33,6 +33,10 @@ def load_sklearn_model(spec: SklearnModel, base_dir: Path) -> Model:
         estimator = joblib.load(path)
     except Exception as err:
         raise ModelError(f"cannot load {path}: {type(err).__name__}: {err}") from err
-    description = {"type": "sklearn", "target": None, "path": spec.path,
-                   "sha256": sha256_of(path)}
+    description = {
+        "type": "sklearn",
+        "target": None,
+        "path": spec.path,
+        "sha256": sha256_of(path),
+    }
     return Model(estimator, spec.favorable, spec.threshold, spec.features, description)

@@ -37,6 +37,10 @@ def load_skops_model(spec: SkopsModel, base_dir: Path) -> Model:
         estimator = sio.load(path, trusted=spec.trusted or None)
     except Exception as err:
         raise ModelError(f"cannot load {path}: {type(err).__name__}: {err}") from err
-    description = {"type": "skops", "target": None, "path": spec.path,
-                   "sha256": sha256_of(path)}
+    description = {
+        "type": "skops",
+        "target": None,
+        "path": spec.path,
+        "sha256": sha256_of(path),
+    }
     return Model(estimator, spec.favorable, spec.threshold, spec.features, description)

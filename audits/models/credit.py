@@ -18,6 +18,8 @@ FEATURES = ["age", "income", "credit_score", "debt"]
 def train_credit_model() -> HistGradientBoostingClassifier:
     """Fit the credit model on the historical records (deterministic)."""
     history = pd.read_csv(HISTORY)
-    model = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.1, random_state=0)
+    model = HistGradientBoostingClassifier(
+        max_iter=150, learning_rate=0.1, random_state=0
+    )
     model.fit(history[FEATURES], history["approved"])
     return model
