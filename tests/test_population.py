@@ -539,6 +539,13 @@ def test_valid_fields_have_no_problems():
             r"^`auditkit providers choice\.choice` shows its signature$",
         ),
         (
+            "  when: {provider: datetime.future_datetime}",
+            ("when", "provider"),
+            r"^datetime\.future_datetime gives other values on every run \(it reads "
+            r"the clock or an unseeded source\), so the audit could not be repeated$",
+            r"^pick a seeded method, e\.g\. datetime\.datetime with start and end$",
+        ),
+        (
             "  score: {distribution: normall}",
             ("score", "distribution"),
             r"^unknown distribution 'normall'$",

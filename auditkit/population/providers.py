@@ -252,11 +252,8 @@ def check_provider(name: str, field: ProviderField, *, locale: str) -> list[Prob
     args, problems = _coerce_args(name, provider, method, field.args)
     if problems or locale not in _locales():
         return problems
-    call = getattr(_instance(provider, locale, seed=0), method)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            call(**args)
+        first, second = (_trial_call(provider, method, args, locale) for _ in "12")
     except Exception as err:
         return [
             Problem(
@@ -265,7 +262,23 @@ def check_provider(name: str, field: ProviderField, *, locale: str) -> list[Prob
                 hint=f"`auditkit providers {field.provider}` shows its signature",
             )
         ]
+    if repr(first) != repr(second):
+        return [
+            Problem(
+                f"{field.provider} gives other values on every run (it reads the "
+                "clock or an unseeded source), so the audit could not be repeated",
+                (name, "provider"),
+                hint="pick a seeded method, e.g. datetime.datetime with start and end",
+            )
+        ]
     return []
+
+
+def _trial_call(provider: str, method: str, args: dict[str, Any], locale: str) -> Any:
+    call = getattr(_instance(provider, locale, seed=0), method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return call(**args)
 
 
 # -- plans -------------------------------------------------------------------
@@ -382,20 +395,29 @@ def _mixture_draw(outcomes: Outcomes) -> _Draw:
 
 # -- formatted values built from numpy draws ---------------------------------
 
-_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-_HEX_PAIRS = np.stack([_HEX_DIGITS.repeat(16), np.tile(_HEX_DIGITS, 16)], axis=1)
-_UUID_DASHES = (8, 13, 18, 23)
-_UUID_DIGITS = np.array([i for i in range(36) if i not in _UUID_DASHES])
+# The two hex digits of each byte value as UCS-4 code points (numpy's str
+# layout), paired in one uint64 so a single lookup writes both.
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8).astype(np.uint32)
+_HEX_PAIRS = (
+    np.stack([_HEX_DIGITS.repeat(16), np.tile(_HEX_DIGITS, 16)], axis=1)
+    .copy()
+    .view(np.uint64)
+    .ravel()
+)
+_UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32))  # hex digit spans
 
 
 def _uuid_strings(args: dict[str, Any]) -> _Draw | None:
     def draw(rng: np.random.Generator, size: int) -> Column:
-        raw = rng.integers(0, 256, size=(size, 16), dtype=np.uint8)
+        raw = np.frombuffer(rng.bytes(size * 16), dtype=np.uint8).reshape(size, 16)
+        raw = raw.astype(np.intp)
         raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40  # version 4
         raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
-        text = np.full((size, 36), ord("-"), dtype=np.uint8)
-        text[:, _UUID_DIGITS] = _HEX_PAIRS[raw].reshape(size, 32)
-        return text.view("S36").ravel().astype("U36").astype(object)
+        digits = np.take(_HEX_PAIRS, raw).view(np.uint32).reshape(size, 32)
+        text = np.full((size, 36), ord("-"), dtype=np.uint32)
+        for group, (first, last) in enumerate(_UUID_GROUPS):
+            text[:, first + group : last + group] = digits[:, first:last]
+        return text.view("U36").ravel()
 
     return draw
 
@@ -538,7 +560,7 @@ def _signature(provider: str, method: str) -> str:
     text = (
         str(inspect.signature(function)).replace("(self, ", "(").replace("(self)", "()")
     )
-    return re.sub(r"\b(?:[a-z_]+\.)+([A-Z]\w*)", r"\1", text).replace("t.", "")
+    return re.sub(r"\b(?:[a-z_]+\.)+(?=[A-Z]\w*)", "", text)
 
 
 def _summary(provider: str, method: str) -> str:
