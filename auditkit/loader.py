@@ -27,11 +27,20 @@ import yaml
 from pydantic import BaseModel, Discriminator, Tag, ValidationError
 from pydantic.fields import FieldInfo
 
-from auditkit.errors import Problem, SpecError, closest, format_choices
-from auditkit.spec import FIELD_KINDS, Audit
+from auditkit.errors import DataError, Problem, SpecError, closest, format_choices
+from auditkit.population import check_fields, load_records
+from auditkit.population.records import READERS
+from auditkit.spec import (
+    FIELD_KINDS,
+    Audit,
+    ExpressionField,
+    FieldSpec,
+    ProtectedAttribute,
+    PythonModel,
+    SklearnModel,
+)
 
 __all__ = [
-    "DATA_SUFFIXES",
     "LoadedAudit",
     "check_audit",
     "load_audit",
@@ -39,14 +48,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: File suffixes ``population.data`` may have, and the format each one means.
-DATA_SUFFIXES: dict[str, str] = {
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
 
 Key = str | int
 KeyPath = tuple[Key, ...]
@@ -125,18 +126,18 @@ def load_audit(path: str | Path) -> LoadedAudit:
 def validate_audit(audit: LoadedAudit) -> list[Problem]:
     """Check what the schema cannot: cross references and files on disk.
 
-    The model is neither imported nor run; the population is not drawn.
+    The model is neither imported nor run and no profile is drawn; records
+    named by ``population.data`` are read, to learn their columns.
 
     Returns:
         Every problem found, sorted by line; empty when the audit is sound.
     """
-    problems = [
-        *_check_population(audit),
-        *_check_protected(audit),
-        *_check_criteria(audit),
-        *_check_model(audit),
-        *_check_report(audit),
-    ]
+    columns, problems = _record_columns(audit)
+    problems += _check_population(audit, columns)
+    problems += _check_protected(audit, columns)
+    problems += _check_criteria(audit)
+    problems += _check_model(audit, columns)
+    problems += _check_report(audit)
     return _sorted(problems)
 
 
@@ -281,7 +282,8 @@ class _Builder:
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self._count += 1
         if self._count > _MAX_NODES:
-            raise SpecError([self._problem(node, path, "the audit file is too large")])
+            problem = self._problem(node, path, "the audit file is too large")
+            raise SpecError([problem], file=self.file)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if id(node) in self._active:
@@ -291,7 +293,10 @@ class _Builder:
         try:
             if isinstance(node, yaml.SequenceNode):
                 return self._sequence(node, path)
-            return self._mapping(node, path)
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
+            self._add(node, path, "unsupported YAML node", "use plain YAML")
+            return None
         finally:
             self._active.discard(id(node))
 
@@ -325,10 +330,10 @@ class _Builder:
     ) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
         """Yield (key, key node, value node), written keys first, then merged ones."""
         seen: dict[str, yaml.Node] = {}
-        merges: list[yaml.Node] = []
+        merges: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
-                merges.append(value_node)
+                merges.append((key_node, value_node))
                 continue
             key = self._key(key_node, path)
             if key in seen:
@@ -336,35 +341,33 @@ class _Builder:
                 continue
             seen[key] = key_node
             yield key, key_node, value_node
-        for key, key_node, value_node in self._merged(merges, path):
-            if key not in seen:
-                seen[key] = key_node
-                yield key, key_node, value_node
+        for merge_key, merge in merges:
+            for key, key_node, value_node in self._merged(merge_key, merge, path):
+                if key not in seen:
+                    seen[key] = key_node
+                    yield key, key_node, value_node
 
     def _merged(
-        self, merges: list[yaml.Node], path: KeyPath
+        self, merge_key: yaml.Node, merge: yaml.Node, path: KeyPath
     ) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
-        for merge in merges:
-            sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
-            for source in sources:
-                if id(source) in self._active:
-                    self._add(
-                        source, path, "a merge refers to itself", "remove the cycle"
-                    )
-                    continue
-                if not isinstance(source, yaml.MappingNode):
-                    self._add(
-                        source,
-                        path,
-                        "`<<` merges mappings only",
-                        "write `<<: *anchor` with an anchored mapping or a list",
-                    )
-                    continue
-                self._active.add(id(source))
-                try:
-                    yield from self._entries(source, path)
-                finally:
-                    self._active.discard(id(source))
+        """Yield the entries a `<<` key brings in, earlier sources first."""
+        sources = merge.value if isinstance(merge, yaml.SequenceNode) else [merge]
+        mappings = [
+            source for source in sources if isinstance(source, yaml.MappingNode)
+        ]
+        if len(mappings) != len(sources):
+            hint = "write `<<: *anchor` with an anchored mapping, or a list of them"
+            self._add(merge_key, path, "`<<` merges mappings only", hint)
+            return
+        if any(id(source) in self._active for source in mappings):
+            self._add(merge_key, path, "a merge refers to itself", "remove the cycle")
+            return
+        for source in mappings:
+            self._active.add(id(source))
+            try:
+                yield from self._entries(source, path)
+            finally:
+                self._active.discard(id(source))
 
     def _key(self, node: yaml.Node, path: KeyPath) -> str:
         if not isinstance(node, yaml.ScalarNode):
@@ -791,38 +794,74 @@ def _sorted(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(dict.fromkeys(problems), key=key)
 
 
-# -- semantic checks ---------------------------------------------------------
+# -- semantic checks -------------------------------------------------------
 
 
-def _check_population(audit: LoadedAudit) -> list[Problem]:
+def _record_columns(audit: LoadedAudit) -> tuple[list[str] | None, list[Problem]]:
+    """The columns of ``population.data``; None when there is no reading them.
+
+    The records are read as the run reads them (and cached for it), so a file
+    the run cannot read fails here first.
+    """
     population = audit.spec.population
-    problems = _check_fields(audit, population.fields, ("population", "fields"))
-    if population.data is not None:
-        problems += _check_data_file(audit, population.data)
-    return problems
+    if population.data is None:
+        return [], []
+    path: KeyPath = ("population", "data")
+    resolved = (audit.base_dir / population.data).resolve()
+    if resolved.suffix.lower() not in READERS:
+        found = f"'{resolved.suffix}'" if resolved.suffix else "no suffix"
+        hint = "use one of " + ", ".join(sorted(READERS))
+        return None, [audit.problem(path, f"unsupported records file: {found}", hint)]
+    missing = _check_file(audit, path, resolved, "records file")
+    if missing:
+        return None, missing
+    try:
+        records = load_records(
+            population, base_dir=audit.base_dir, seed=audit.spec.seed
+        )
+    except DataError as err:
+        return None, [audit.problem(path, err.message, err.hint)]
+    if records is None:  # only without `data`, handled above
+        return [], []
+    return [str(column) for column in records.columns], []
+
+
+def _check_file(
+    audit: LoadedAudit, path: KeyPath, resolved: Path, what: str
+) -> list[Problem]:
+    if resolved.is_file():
+        return []
+    hint = f"paths are relative to the audit's folder {audit.base_dir}"
+    if resolved.is_dir():
+        return [audit.problem(path, f"{what} is a folder: {resolved}", hint)]
+    return [audit.problem(path, f"{what} not found: {resolved}", hint)]
 
 
 def _check_fields(
     audit: LoadedAudit,
-    fields: Mapping[str, Any],
+    fields: Mapping[str, FieldSpec],
+    columns: list[str] | None,
     prefix: KeyPath,
-    columns: Iterable[str] = (),
-    insert: KeyPath = (),
+    label: str | None = None,
 ) -> list[Problem]:
     """Run the population's field checks and place each problem in the file.
 
-    ``insert`` goes after the field name in each path (the label of a linked field).
+    A problem's path starts at the field name; ``prefix`` goes before it and
+    ``label`` (of a linked field) after it. Without the record columns
+    (``None``) expressions cannot be checked, so only the other fields are.
     """
-    try:
-        from auditkit.population import check_fields
-    except ImportError:
-        logger.debug("population checks unavailable; field specs not checked")
-        return []
-    found = check_fields(fields, locale=audit.spec.population.locale, columns=columns)
+    if columns is None:
+        fields = {
+            name: spec
+            for name, spec in fields.items()
+            if not isinstance(spec, ExpressionField)
+        }
+    locale = audit.spec.population.locale
+    inserted = () if label is None else (label,)
     problems = []
-    for problem in found:
-        relative = tuple(problem.path)
-        path = (*prefix, *relative[:1], *insert, *relative[1:])
+    for problem in check_fields(fields, locale=locale, columns=columns or ()):
+        field, *rest = problem.path
+        path = (*prefix, field, *inserted, *rest)
         line, column = _nearest(audit.positions, path)
         problems.append(
             dataclasses.replace(
@@ -832,49 +871,25 @@ def _check_fields(
     return problems
 
 
-def _check_data_file(audit: LoadedAudit, data: str) -> list[Problem]:
-    path = ("population", "data")
-    resolved = (audit.base_dir / data).resolve()
-    suffix = resolved.suffix.lower()
-    if suffix not in DATA_SUFFIXES:
-        found = f"'{suffix}'" if suffix else "no suffix"
-        return [
-            audit.problem(
-                path,
-                f"unsupported data file type: {found}",
-                "use a .csv, .parquet or .jsonl (.ndjson) file",
-            )
-        ]
-    return _check_file(audit, path, resolved, "records file")
+def _check_population(audit: LoadedAudit, columns: list[str] | None) -> list[Problem]:
+    fields = audit.spec.population.fields
+    return _check_fields(audit, fields, columns, ("population", "fields"))
 
 
-def _check_file(
-    audit: LoadedAudit, path: KeyPath, resolved: Path, what: str
-) -> list[Problem]:
-    if resolved.is_file():
-        return []
-    if resolved.is_dir():
-        return [
-            audit.problem(
-                path, f"{what} {resolved} is a folder", "name the file inside"
-            )
-        ]
-    hint = f"paths are relative to the audit's folder {audit.base_dir}"
-    return [audit.problem(path, f"{what} not found: {resolved}", hint)]
-
-
-def _check_protected(audit: LoadedAudit) -> list[Problem]:
-    spec = audit.spec
-    problems: list[Problem] = []
-    for name, attribute in spec.protected.items():
+def _check_protected(audit: LoadedAudit, columns: list[str] | None) -> list[Problem]:
+    problems = []
+    for name, attribute in audit.spec.protected.items():
         problems += _check_attribute(audit, name, attribute)
-    problems += _check_columns(audit)
-    return problems
+        for field, specs in attribute.linked.items():
+            problems += _check_linked(audit, name, attribute.labels, field, specs)
+            problems += _check_linked_fields(audit, name, field, specs, columns)
+    return problems + _check_columns(audit)
 
 
-def _check_attribute(audit: LoadedAudit, name: str, attribute: Any) -> list[Problem]:
+def _check_attribute(
+    audit: LoadedAudit, name: str, attribute: ProtectedAttribute
+) -> list[Problem]:
     path: KeyPath = ("protected", name)
-    labels = attribute.labels
     problems = []
     if name == "joint":
         problems.append(
@@ -884,16 +899,15 @@ def _check_attribute(audit: LoadedAudit, name: str, attribute: Any) -> list[Prob
                 "the results use 'joint' for figures over all attributes; rename it",
             )
         )
-    if attribute.reference is not None and attribute.reference not in labels:
+    reference = attribute.reference
+    if reference is not None and reference not in attribute.labels:
         problems.append(
             audit.problem(
                 (*path, "reference"),
-                f"reference {attribute.reference!r} is not one of the values",
-                format_choices(attribute.reference, labels),
+                f"reference {reference!r} is not one of the values",
+                format_choices(reference, attribute.labels),
             )
         )
-    for field, specs in attribute.linked.items():
-        problems += _check_linked(audit, name, labels, field, specs)
     return problems
 
 
@@ -902,49 +916,47 @@ def _check_linked(
     name: str,
     labels: list[str],
     field: str,
-    specs: Mapping[str, Any],
+    specs: Mapping[str, FieldSpec],
 ) -> list[Problem]:
+    """A linked field needs a spec for each value of its attribute, and no other."""
     path: KeyPath = ("protected", name, "linked", field)
-    problems = []
-    for label in specs:
-        if label not in labels:
-            problems.append(
-                audit.problem(
-                    (*path, label),
-                    f"{label!r} is not a value of {name!r}",
-                    format_choices(label, labels),
-                )
-            )
-    absent = [label for label in labels if label not in specs]
-    if absent:
-        problems.append(
-            audit.problem(
-                path,
-                f"no spec for {_join_or([repr(label) for label in absent])}",
-                "a linked field needs one spec per value: " + ", ".join(labels),
-            )
+    problems = [
+        audit.problem(
+            (*path, label),
+            f"{label!r} is not a value of {name!r}",
+            format_choices(label, labels),
         )
-
-    columns = _known_columns(audit)
-    prefix = ("protected", name, "linked")
-    for label, spec in specs.items():
-        problems += _check_fields(audit, {field: spec}, prefix, columns, (label,))
+        for label in specs
+        if label not in labels
+    ]
+    absent = [repr(label) for label in labels if label not in specs]
+    if absent:
+        hint = "a linked field needs one spec per value: " + ", ".join(labels)
+        problems.append(audit.problem(path, f"no spec for {_join_or(absent)}", hint))
     return problems
 
 
-def _known_columns(audit: LoadedAudit) -> list[str]:
-    spec = audit.spec
-    columns = list(spec.population.fields)
-    for name, attribute in spec.protected.items():
-        columns += [name, attribute.column or name]
-    return list(dict.fromkeys(columns))
+def _check_linked_fields(
+    audit: LoadedAudit,
+    name: str,
+    field: str,
+    specs: Mapping[str, FieldSpec],
+    columns: list[str] | None,
+) -> list[Problem]:
+    known = None if columns is None else [*columns, *audit.spec.population.fields]
+    prefix = ("protected", name, "linked")
+    problems = []
+    for label, spec in specs.items():
+        problems += _check_fields(audit, {field: spec}, known, prefix, label)
+    return problems
 
 
 def _check_columns(audit: LoadedAudit) -> list[Problem]:
-    spec = audit.spec
+    """Model columns of attributes must differ from each other and from fields."""
+    fields = audit.spec.population.fields
     owners: dict[str, str] = {}
     problems = []
-    for name, attribute in spec.protected.items():
+    for name, attribute in audit.spec.protected.items():
         column = attribute.column or name
         path = (
             ("protected", name, "column") if attribute.column else ("protected", name)
@@ -958,7 +970,7 @@ def _check_columns(audit: LoadedAudit) -> list[Problem]:
                 )
             )
         owners.setdefault(column, name)
-        if column in spec.population.fields:
+        if column in fields:
             problems.append(
                 audit.problem(
                     path,
@@ -998,14 +1010,15 @@ def _check_criteria(audit: LoadedAudit) -> list[Problem]:
     return problems
 
 
-def _check_model(audit: LoadedAudit) -> list[Problem]:
+def _check_model(audit: LoadedAudit, columns: list[str] | None) -> list[Problem]:
     model = audit.spec.model
-    problems = _check_features(audit, model.features or [])
-    if model.type == "python":
+    problems = _check_features(audit, model.features or [], columns)
+    if isinstance(model, PythonModel):
         return problems + _check_target(audit, model.target)
+
     resolved = (audit.base_dir / model.path).resolve()
     problems += _check_file(audit, ("model", "path"), resolved, "model file")
-    if model.type == "sklearn" and not model.trust:
+    if isinstance(model, SklearnModel) and not model.trust:
         problems.append(
             audit.problem(
                 ("model", "trust"),
@@ -1017,24 +1030,49 @@ def _check_model(audit: LoadedAudit) -> list[Problem]:
     return problems
 
 
-def _check_features(audit: LoadedAudit, features: list[str]) -> list[Problem]:
+def _check_features(
+    audit: LoadedAudit, features: list[str], columns: list[str] | None
+) -> list[Problem]:
+    """Features are listed once each and name columns the audit gives the model."""
+    available = None if columns is None else _model_columns(audit.spec, columns)
+    hidden = [
+        name for name, spec in audit.spec.population.fields.items() if not spec.input
+    ]
     first: dict[str, int] = {}
     problems = []
     for index, feature in enumerate(features):
+        path = ("model", "features", index)
         if feature in first:
+            message = (
+                f"feature {feature!r} is listed twice, also as item [{first[feature]}]"
+            )
+            problems.append(audit.problem(path, message, "list each column once"))
+        elif feature in hidden:
+            message = f"feature {feature!r} is a field with `input: false`"
+            hint = "remove `input: false` from the field, or the feature from the list"
+            problems.append(audit.problem(path, message, hint))
+        elif available is not None and feature not in available:
+            message = f"feature {feature!r} is not a column the audit makes"
             problems.append(
-                audit.problem(
-                    ("model", "features", index),
-                    f"feature {feature!r} is listed twice, also as item "
-                    f"[{first[feature]}]",
-                    "list each column once",
-                )
+                audit.problem(path, message, format_choices(feature, available))
             )
         first.setdefault(feature, index)
     return problems
 
 
+def _model_columns(spec: Audit, records: list[str]) -> list[str]:
+    """Columns the model can read: records and fields, protected, linked."""
+    fields = spec.population.fields
+    base = [*records, *(name for name, field in fields.items() if field.input)]
+    protected = [attribute.column or name for name, attribute in spec.protected.items()]
+    linked = [
+        field for attribute in spec.protected.values() for field in attribute.linked
+    ]
+    return list(dict.fromkeys([*base, *protected, *linked]))
+
+
 def _check_target(audit: LoadedAudit, target: str) -> list[Problem]:
+    """The module is a file or package in the audit's folder, or installed."""
     module = target.split(":", 1)[0]
     parts = module.split(".")
     stem = audit.base_dir.joinpath(*parts)

@@ -293,7 +293,9 @@ class _ModelBase(_Spec):
 class PythonModel(_ModelBase):
     """A model built by Python code importable from the audit's folder."""
 
-    type: Literal["python"] = "python"
+    type: Literal["python"] = Field(
+        "python", description="The kind of model: python, a model built by Python code."
+    )
     target: str = Field(
         pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$",
         description="`module:attr`: an estimator, a zero-argument factory returning "
@@ -305,7 +307,10 @@ class PythonModel(_ModelBase):
 class SklearnModel(_ModelBase):
     """A scikit-learn estimator saved with joblib or pickle."""
 
-    type: Literal["sklearn"] = "sklearn"
+    type: Literal["sklearn"] = Field(
+        "sklearn",
+        description="The kind of model: sklearn, a pickled scikit-learn estimator.",
+    )
     path: str = Field(description="The .joblib or .pkl file, relative to the audit.")
     trust: bool = Field(
         False,
@@ -317,7 +322,9 @@ class SklearnModel(_ModelBase):
 class SkopsModel(_ModelBase):
     """A scikit-learn estimator saved with skops, loaded without running code."""
 
-    type: Literal["skops"] = "skops"
+    type: Literal["skops"] = Field(
+        "skops", description="The kind of model: skops, an estimator saved with skops."
+    )
     path: str = Field(description="The .skops file, relative to the audit.")
     trusted: list[str] = Field(
         default_factory=list,
