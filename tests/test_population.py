@@ -201,6 +201,15 @@ def test_integer_provider_matches_mimesis_range_and_frequencies():
     assert stats.chisquare(column.value_counts().sort_index()).pvalue > 1e-4
 
 
+def test_street_number_matches_mimesis_text_numbers():
+    """Check address.street_number draws the text of 1..maximum evenly."""
+    column = _provider_column("address.street_number", 40_000, "{maximum: 8}")
+    reference = _mimesis_values("address", "street_number", 2_000, maximum=8)
+
+    assert set(column) == set(reference) == {str(n) for n in range(1, 9)}
+    assert stats.chisquare(column.value_counts()).pvalue > 1e-4
+
+
 def test_float_provider_stays_in_range_with_its_precision():
     """Check numeric.float_number keeps start, end and precision."""
     column = _provider_column(

@@ -58,6 +58,8 @@ def generate(
     if records is None:
         records = load_records(spec, base_dir=base_dir, seed=seed)
     if records is not None:
+        if stop > len(records):
+            raise ValueError(f"profiles up to {stop} asked of {len(records)} records")
         frame = records.iloc[start:stop].set_axis(index)
     else:
         frame = pd.DataFrame(index=index)

@@ -12,8 +12,11 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
+from typing import cast
 
 import numpy as np
+
+from ._columns import Column
 
 __all__ = [
     "BLOCK_SIZE",
@@ -98,14 +101,14 @@ _CACHE = BlockCache()
 
 
 def draw_by_block(
-    draw: Callable[[np.random.Generator, int], object],
+    draw: Callable[[np.random.Generator, int], Column],
     *,
     seed: int,
     key: str,
     start: int,
     stop: int,
     identity: Hashable,
-) -> list[tuple[object, int, int]]:
+) -> list[tuple[Column, int, int]]:
     """Draw whole blocks with ``draw(rng, BLOCK_SIZE)`` and say what to keep.
 
     Returns ``(block_values, first, last)`` for each block covering the range;
@@ -115,7 +118,7 @@ def draw_by_block(
     pieces = []
     for block, first, last in blocks_covering(start, stop):
         cache_key = (identity, seed, key, block, BLOCK_SIZE)
-        values = _CACHE.get(cache_key)
+        values = cast("Column | None", _CACHE.get(cache_key))
         if values is None:
             values = draw(block_rng(seed, key, block), BLOCK_SIZE)
             _CACHE.put(cache_key, values)

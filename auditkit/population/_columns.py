@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,8 @@ def join_pieces(pieces: Sequence[tuple[Column, int, int]]) -> Column:
     """Concatenate ``values[first:last]`` of every piece into one column."""
     head = pieces[0][0]
     if isinstance(head, pd.Categorical):
-        codes = np.concatenate([values.codes[a:b] for values, a, b in pieces])
+        coded = [(cast(pd.Categorical, values), a, b) for values, a, b in pieces]
+        codes = np.concatenate([values.codes[a:b] for values, a, b in coded])
         return pd.Categorical.from_codes(codes, dtype=head.dtype)
     if len(pieces) == 1:
         values, first, last = pieces[0]
@@ -61,5 +63,6 @@ def _fits_int64(values: Sequence[object]) -> bool:
 def take(lookup: Column, codes: np.ndarray | None, positions: np.ndarray) -> Column:
     """Values at ``positions`` of a lookup built by :func:`typed_values`."""
     if codes is not None:
-        return pd.Categorical.from_codes(codes[positions], dtype=lookup.dtype)
+        dtype = cast(pd.CategoricalDtype, lookup.dtype)
+        return pd.Categorical.from_codes(codes[positions], dtype=dtype)  # type: ignore[arg-type]
     return lookup[positions]

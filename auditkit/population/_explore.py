@@ -90,7 +90,7 @@ class _ScriptedRandom(Random):
             return self.script[position]
         return min(self.last_answer, size - 1) if self.last_answer >= 0 else size - 1
 
-    def choice(self, seq: Sequence[Any]) -> Any:
+    def choice(self, seq: Sequence[Any]) -> Any:  # type: ignore[override]
         values = seq if isinstance(seq, Sequence) else list(seq)
         if not values:
             raise _Refused("choice from an empty sequence")
@@ -98,6 +98,18 @@ class _ScriptedRandom(Random):
         draw = _Draw("list", values, answer=values[index])
         self.draws.append(draw)
         return draw.answer
+
+    def choices(  # type: ignore[override]
+        self,
+        population: Sequence[Any],
+        weights: Any = None,
+        *,
+        cum_weights: Any = None,
+        k: int = 1,
+    ) -> list[Any]:
+        if weights is not None or cum_weights is not None:
+            raise _Refused("weighted draw")
+        return [self.choice(population) for _ in range(k)]
 
     def randint(self, a: int, b: int) -> int:
         if a > b:
@@ -125,7 +137,6 @@ for _name in (
     "getrandbits",
     "randrange",
     "_randbelow",
-    "choices",
     "sample",
     "shuffle",
     "gauss",

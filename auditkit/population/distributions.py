@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import DataError, Problem, format_choices
 from ..spec import DistributionField
 from ._blocks import draw_by_block
-from ._columns import join_pieces
+from ._columns import Column, join_pieces
 
 __all__ = ["check_distribution", "distribution_names", "generate_distribution"]
 
@@ -126,7 +126,7 @@ def _trial_draw(name: str, field: DistributionField) -> list[Problem]:
 
 def generate_distribution(
     field: DistributionField, *, key: str, seed: int, start: int, stop: int
-) -> np.ndarray:
+) -> Column:
     """Draw ``field`` for profiles ``[start, stop)``.
 
     ``round: 0`` gives whole numbers as int64; other roundings stay floats.

@@ -422,6 +422,11 @@ def _uuid_strings(args: dict[str, Any]) -> _Draw | None:
     return draw
 
 
+def _street_numbers(args: dict[str, Any]) -> _Draw | None:
+    maximum = args.get("maximum", 1400)
+    return lambda rng, size: rng.integers(1, maximum, size, endpoint=True).astype(str)
+
+
 def _decimal_numbers(args: dict[str, Any]) -> _Draw | None:
     start, end = args.get("start", -1000.0), args.get("end", 1000.0)
     to_decimal = np.frompyfunc(Decimal.from_float, 1, 1)
@@ -472,6 +477,7 @@ def _datetimes(args: dict[str, Any]) -> _Draw | None:
 
 
 _FORMATTERS: dict[str, Callable[[dict[str, Any]], _Draw | None]] = {
+    "address.street_number": _street_numbers,
     "cryptographic.uuid": _uuid_strings,
     "numeric.decimal_number": _decimal_numbers,
     "datetime.date": _date_draw("start", "end", 2000, dt.date.today().year),
@@ -504,7 +510,12 @@ def _return_dtype(provider: str, method: str) -> type | None:
         hint = typing.get_type_hints(function).get("return")
     except Exception:
         return None
-    return {bool: np.bool_, int: np.int64, float: np.float64}.get(hint)
+    dtypes: dict[Any, type] = {bool: np.bool_, int: np.int64, float: np.float64}
+    return dtypes.get(hint)
+
+
+def _bind(method: Callable[..., Any], args: dict[str, Any]) -> Callable[[], Any]:
+    return lambda: method(**args)
 
 
 def _per_row(plan: _Plan, *, key: str, seed: int, start: int, stop: int, locale: str):
@@ -517,8 +528,7 @@ def _per_row(plan: _Plan, *, key: str, seed: int, start: int, stop: int, locale:
             instance = _instance(
                 plan.provider, locale, seed=block_seed(seed, key, block)
             )
-            bound = getattr(instance, plan.method)
-            stream = _RowStream(lambda bound=bound: bound(**plan.args))
+            stream = _RowStream(_bind(getattr(instance, plan.method), plan.args))
             _CACHE.put(cache_key, stream)
         stream.extend(last)  # type: ignore[attr-defined]
         pieces.append(stream.values[first:last])  # type: ignore[attr-defined]
@@ -577,7 +587,8 @@ def _defaults_vectorised(provider: str, method: str, locale: str) -> bool:
         for p in parameters
     ):
         return False
-    return _plan(ProviderField(provider=f"{provider}.{method}"), locale).vectorised
+    field = ProviderField.model_validate({"provider": f"{provider}.{method}"})
+    return _plan(field, locale).vectorised
 
 
 def list_providers(
@@ -586,8 +597,8 @@ def list_providers(
     """The Mimesis methods a provider field can name, with their signature.
 
     ``vectorised`` says whether the method, called with its default args, is
-    drawn with numpy; other args may change that (``auditkit validate``
-    does not, but generation logs it at DEBUG level).
+    drawn with numpy; other args may change that, and generation logs the
+    plan of each field at DEBUG level.
 
     Args:
         filter: keep names containing this text (case-insensitive).
@@ -595,12 +606,15 @@ def list_providers(
     """
     needle = (filter or "").casefold()
     return [
-        ProviderInfo(
-            name=name,
-            signature=_signature(*name.split(".")),
-            vectorised=_defaults_vectorised(*name.split("."), locale),
-            summary=_summary(*name.split(".")),
-        )
-        for name in provider_names()
-        if needle in name.casefold()
+        _info(name, locale) for name in provider_names() if needle in name.casefold()
     ]
+
+
+def _info(name: str, locale: str) -> ProviderInfo:
+    provider, method = name.split(".")
+    return ProviderInfo(
+        name=name,
+        signature=_signature(provider, method),
+        vectorised=_defaults_vectorised(provider, method, locale),
+        summary=_summary(provider, method),
+    )

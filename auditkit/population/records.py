@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -63,12 +64,12 @@ def load_records(
             hint="fix `population.data`; relative paths start at the audit's folder",
         ) from err
     cache_key = (str(path), modified, spec.sample, seed)
-    records = _RECORDS.get(cache_key)
+    records = cast("pd.DataFrame | None", _RECORDS.get(cache_key))
     if records is None:
         records = _sample(_read(path, spec.data), spec, seed)
         _RECORDS.put(cache_key, records)
         logger.info("loaded %d records from %s", len(records), path)
-    return records.copy(deep=False)  # type: ignore[union-attr]
+    return records.copy(deep=False)
 
 
 def _read(path: Path, shown: str) -> pd.DataFrame:
