@@ -24,8 +24,15 @@ __all__ = [
 
 
 def closest(name: str, choices: Iterable[str], limit: int = 3) -> list[str]:
-    """Return the valid names nearest to ``name``, best first."""
-    return difflib.get_close_matches(str(name), list(choices), n=limit, cutoff=0.6)
+    """Return the valid names nearest to ``name``, best first.
+
+    A name that differs only in case comes first: ``male`` suggests ``Male``,
+    not ``Female``.
+    """
+    choices = [str(choice) for choice in choices]
+    same = [choice for choice in choices if choice.lower() == str(name).lower()]
+    near = difflib.get_close_matches(str(name), choices, n=limit, cutoff=0.6)
+    return list(dict.fromkeys([*same, *near]))[:limit]
 
 
 def format_choices(name: str, choices: Iterable[str]) -> str:

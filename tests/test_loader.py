@@ -690,6 +690,56 @@ CHECK_ERRORS = [
         name: loan
         model: {type: python, target: models.loan:build}
         population: {size: 50, fields: {a: {value: 1}}}
+        protected: {gender: {values: {Female: 0, Male: 1}}}
+        criteria:
+          - {metric: selection_rate, attribute: gender, group: male, min: 0.1}
+        """,
+        r"^audit\.yaml:7:49: criteria\[0\]\.group: 'male' is not a value of "
+        r"'gender' \(did you mean 'Male'\? valid: Female, Male\)$",
+        id="criterion-group-in-other-case",
+    ),
+    pytest.param(
+        """\
+        auditkit: 1
+        name: loan
+        model: {type: python, target: models.loan:build, features: [incme]}
+        population: {size: 50, fields: {income: {value: 1}}}
+        protected: {gender: {values: [a, b]}}
+        """,
+        r"^audit\.yaml:3:61: model\.features\[0\]: feature 'incme' is not a column "
+        r"the audit makes \(did you mean 'income'\? valid: gender, income\)$",
+        id="feature-not-a-column",
+    ),
+    pytest.param(
+        """\
+        auditkit: 1
+        name: loan
+        model: {type: python, target: models.loan:build, features: [id]}
+        population: {size: 50, fields: {id: {value: 1, input: false}}}
+        protected: {gender: {values: [a, b]}}
+        """,
+        r"^audit\.yaml:3:61: model\.features\[0\]: feature 'id' is a field with "
+        r"`input: false` ",
+        id="feature-kept-from-model",
+    ),
+    pytest.param(
+        """\
+        auditkit: 1
+        name: loan
+        model: {type: python, target: models.loan:build}
+        population:
+          data: models/empty.csv
+        protected: {gender: {values: [a, b]}}
+        """,
+        r"^audit\.yaml:5:3: population\.data: cannot read csv records: ",
+        id="unreadable-records",
+    ),
+    pytest.param(
+        """\
+        auditkit: 1
+        name: loan
+        model: {type: python, target: models.loan:build}
+        population: {size: 50, fields: {a: {value: 1}}}
         protected:
           gender:
             values: {Male: 1, Female: 0}
@@ -794,6 +844,7 @@ CHECK_ERRORS = [
 @pytest.mark.parametrize(("text", "match"), CHECK_ERRORS)
 def test_check_reports_semantic_problem(folder: Path, text: str, match: str) -> None:
     """Check that each audit that loads but does not hold together fails the check."""
+    (folder / "models" / "empty.csv").write_text("")
     path = _write(folder, text)
     load_audit(path)
 
@@ -845,3 +896,44 @@ def test_example_audits_pass_the_check() -> None:
     assert examples
     for path in examples:
         assert validate_audit(load_audit(path)) == [], path
+
+
+def test_expressions_may_use_record_columns(folder: Path) -> None:
+    """Check that an expression over columns of the records passes the check."""
+    (folder / "people.csv").write_text("debt,income\n1,10\n2,20\n")
+    path = _write(
+        folder,
+        """\
+        auditkit: 1
+        name: loan
+        model: {type: python, target: models.loan:build, features: [debt, ratio]}
+        population:
+          data: people.csv
+          fields: {ratio: {expression: debt / income}}
+        protected: {gender: {values: [a, b]}}
+        """,
+    )
+
+    assert validate_audit(load_audit(path)) == []
+
+
+def test_missing_records_file_is_the_only_problem(folder: Path) -> None:
+    """Check that expressions and features are not blamed when records are missing."""
+    path = _write(
+        folder,
+        """\
+        auditkit: 1
+        name: loan
+        model: {type: python, target: models.loan:build, features: [debt]}
+        population:
+          data: people.csv
+          fields: {ratio: {expression: debt / income}}
+        protected: {gender: {values: [a, b]}}
+        """,
+    )
+
+    problems = validate_audit(load_audit(path))
+
+    assert [(problem.key, problem.message.split(":")[0]) for problem in problems] == [
+        ("population.data", "records file not found")
+    ]
