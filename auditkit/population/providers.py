@@ -11,9 +11,13 @@ Each ``provider.method`` with its args gets a plan once per process:
 - anything else calls Mimesis once per profile, with a provider seeded by the
   block's key and called in order from the block's first profile.
 
-Either way a value depends on (seed, key, profile index) only. The numpy
-replay does not give the very values a seeded Mimesis would give, only the
-same distribution.
+Either way a value depends on (seed, key, profile index) only.
+
+Known differences from calling Mimesis directly: the numpy replay gives the
+same values with the same probabilities, not the very sequence a seeded
+Mimesis would; dates come as ``datetime64`` columns rather than ``date``
+objects; and methods that read the clock (``datetime.future_datetime``) are
+refused by the checks, since no seed could repeat them.
 """
 
 from __future__ import annotations
@@ -498,8 +502,7 @@ class _RowStream:
         self.values: list[Any] = []
 
     def extend(self, count: int) -> None:
-        with self._lock, warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with self._lock:
             while len(self.values) < count:
                 self.values.append(self._call())
 
