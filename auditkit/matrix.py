@@ -58,11 +58,18 @@ class Design:
             self.combinations, len(self.names)
         )
 
-    def encoded_column(self, attribute: int, profiles: int) -> np.ndarray:
-        """The model column of one attribute for ``profiles`` profiles' clones."""
-        encodings = np.asarray(self.encodings[attribute])
-        per_combination = encodings[self.value_indices()[:, attribute]]
-        return np.tile(per_combination, profiles)
+    def encoded_column(self, attribute: int, profiles: int) -> Any:
+        """The model column of one attribute for ``profiles`` profiles' clones.
+
+        String encodings become a categorical over the encodings, so the matrix
+        holds small integer codes rather than one Python string per clone.
+        """
+        per_combination = self.value_indices()[:, attribute]
+        encodings = self.encodings[attribute]
+        if all(isinstance(value, str) for value in encodings):
+            codes = np.tile(per_combination, profiles)
+            return pd.Categorical.from_codes(codes, categories=list(encodings))
+        return np.tile(np.asarray(encodings)[per_combination], profiles)
 
     def label_column(self, attribute: int, profiles: int) -> pd.Categorical:
         """The label column of one attribute, as a categorical over its labels."""
@@ -72,11 +79,54 @@ class Design:
         )
 
 
-def _linked_column(values_by_label: Sequence[Any], design: Design, attribute: int) -> Any:
+def _repeated(column: pd.Series | np.ndarray, clones: int) -> Any:
+    """Each profile's value once per clone, keeping the column's own type.
+
+    Categoricals repeat their integer codes; numpy columns repeat in numpy;
+    other pandas arrays (strings, nullable numbers) repeat without a detour
+    through Python objects.
+    """
+    values = column.array if isinstance(column, pd.Series) else column
+    if isinstance(values, pd.Categorical):
+        codes = np.repeat(values.codes, clones)
+        return pd.Categorical.from_codes(codes, dtype=values.dtype)
+    if isinstance(column, pd.Series) and isinstance(column.dtype, np.dtype):
+        return np.repeat(column.to_numpy(), clones)
+    if isinstance(values, np.ndarray):
+        return np.repeat(values, clones)
+    return values.repeat(clones)
+
+
+def _linked_column(
+    values_by_label: Sequence[Any], design: Design, attribute: int
+) -> Any:
     """Each clone's linked value: the value generated for its label."""
-    stacked = np.column_stack([np.asarray(values, dtype=object) for values in values_by_label])
-    chosen = stacked[:, design.value_indices()[:, attribute]]
-    flat = chosen.ravel()
+    chosen = design.value_indices()[:, attribute]
+    arrays = [
+        values.array if isinstance(values, pd.Series) else values
+        for values in values_by_label
+    ]
+    if all(isinstance(values, pd.Categorical) for values in arrays):
+        return _linked_categorical(arrays, chosen)
+    if all(isinstance(values, np.ndarray) for values in arrays):
+        dtypes = {values.dtype for values in arrays}
+        if len(dtypes) == 1 and dtypes != {np.dtype(object)}:
+            return np.stack(arrays, axis=1)[:, chosen].ravel()
+    return _linked_objects(arrays, chosen)
+
+
+def _linked_categorical(arrays: Sequence[pd.Categorical], chosen: np.ndarray) -> Any:
+    union = pd.api.types.union_categoricals(list(arrays), ignore_order=True)
+    dtype = pd.CategoricalDtype(union.categories)
+    codes = np.stack(
+        [values.set_categories(dtype.categories).codes for values in arrays], axis=1
+    )
+    return pd.Categorical.from_codes(codes[:, chosen].ravel(), dtype=dtype)
+
+
+def _linked_objects(arrays: Sequence[Any], chosen: np.ndarray) -> Any:
+    stacked = np.column_stack([np.asarray(values, dtype=object) for values in arrays])
+    flat = stacked[:, chosen].ravel()
     try:
         return pd.array(flat).to_numpy() if flat.dtype == object else flat
     except (TypeError, ValueError):
@@ -114,9 +164,15 @@ def expand(
         for index, name in enumerate(design.names):
             if name not in protected:
                 data[name] = design.label_column(index, profiles)
-    names = wanted if wanted is not None else [
-        *design.columns, *linked, *(c for c in base.columns if c not in protected)
-    ]
+    names = (
+        wanted
+        if wanted is not None
+        else [
+            *design.columns,
+            *linked,
+            *(c for c in base.columns if c not in protected),
+        ]
+    )
     for name in names:
         if name in protected:
             data[name] = design.encoded_column(protected[name], profiles)
@@ -124,5 +180,5 @@ def expand(
             attribute, values_by_label = linked[name]
             data[name] = _linked_column(values_by_label, design, attribute)
         else:
-            data[name] = np.repeat(base[name].to_numpy(), clones)
+            data[name] = _repeated(base[name], clones)
     return pd.DataFrame(data, copy=False)
