@@ -208,7 +208,7 @@ def _display(path: Path) -> str:
     """Name a file as the user most likely knows it: relative to cwd when inside."""
     try:
         return str(path.relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError):
         return str(path)
 
 
@@ -303,9 +303,13 @@ class _Builder:
     def _scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
         try:
             return self._constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as err:
-            self._add(node, path, f"unsupported YAML value: {err}", "use plain values")
-            return None
+        except yaml.constructor.ConstructorError:
+            self._add(node, path, f"unsupported YAML tag {node.tag}", "remove the tag")
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as err:
+            kind = node.tag.rsplit(":", 1)[-1]
+            message = f"cannot read {node.value!r} as YAML {kind}: {err}"
+            self._add(node, path, message, "quote it to keep it as text")
+        return None
 
     def _sequence(self, node: yaml.SequenceNode, path: KeyPath) -> list[Any]:
         if node.tag != _SEQ_TAG:
@@ -336,6 +340,8 @@ class _Builder:
                 merges.append((key_node, value_node))
                 continue
             key = self._key(key_node, path)
+            if key is None:
+                continue
             if key in seen:
                 self._duplicate(key, seen[key], key_node, path)
                 continue
@@ -369,10 +375,10 @@ class _Builder:
             finally:
                 self._active.discard(id(source))
 
-    def _key(self, node: yaml.Node, path: KeyPath) -> str:
+    def _key(self, node: yaml.Node, path: KeyPath) -> str | None:
         if not isinstance(node, yaml.ScalarNode):
             self._add(node, path, "a key must be a plain name", "write `name: value`")
-            return f"<key at line {node.start_mark.line + 1}>"
+            return None
         value = self._scalar(node, path)
         if node.tag != _STR_TAG and not isinstance(value, str):
             self._add(
@@ -429,10 +435,16 @@ class _Located:
 
 @dataclass
 class _Issue:
+    """One validation error in words, before it is positioned in the file.
+
+    A type error keeps what was ``expected`` and the ``value`` found, so the
+    alternatives of a union can be joined into one message.
+    """
+
     path: KeyPath
     message: str
     hint: str | None = None
-    expected: str | None = None
+    expected: list[str] = dataclasses.field(default_factory=list)
     value: Any = None
     union: tuple[Any, ...] | None = None
 
@@ -440,7 +452,12 @@ class _Issue:
 def _validation_problems(
     err: ValidationError, data: Any, positions: dict[KeyPath, Position], file: str
 ) -> list[Problem]:
-    issues = [_issue(error, _locate(error["loc"], data)) for error in err.errors()]
+    issues = []
+    for error in err.errors():
+        where = _locate(error["loc"], data)
+        issue = _issue(error, where)
+        issue.union = where.union
+        issues.append(issue)
     issues = _merge_alternatives(_drop_unmatched_branches(issues))
     problems = []
     for issue in issues:
@@ -674,15 +691,15 @@ def _bad_field_kind(where: _Located) -> _Issue:
 
 def _type_issue(where: _Located, expected: str, value: Any, hint: str | None) -> _Issue:
     message = f"expected {expected}, found {_show(value)}"
-    return _Issue(where.path, message, hint, expected, value, where.union)
+    return _Issue(where.path, message, hint, [expected], value)
 
 
 def _quote_hint(kind: str, value: Any) -> str | None:
-    scalar = isinstance(value, int | float | bool | str)
+    scalar = value is not None and not isinstance(value, list | dict)
     if kind == "string_type" and scalar:
-        return f'quote it to make it a string: "{_show(value, bare=True)}"'
+        return f'quote it to make it a string: "{_text(value)}"'
     if kind == "list_type" and scalar:
-        return f"write a list, e.g. [{_show(value, bare=True).strip(chr(39))}]"
+        return f"write a list, e.g. [{_text(value)}]"
     return None
 
 
@@ -710,17 +727,15 @@ def _merge_alternatives(issues: list[_Issue]) -> list[_Issue]:
     by_path: dict[KeyPath, _Issue] = {}
     for issue in issues:
         first = by_path.get(issue.path)
-        if issue.expected is None or first is None:
+        if not issue.expected or first is None:
             merged.append(issue)
-            if issue.expected is not None:
+            if issue.expected:
                 by_path[issue.path] = issue
             continue
-        first.expected = f"{first.expected}\0{issue.expected}"
+        first.expected += issue.expected
         first.hint = first.hint or issue.hint
-    for issue in merged:
-        if issue.expected and "\0" in issue.expected:
-            expected = _join_or(_plain(issue.expected.split("\0")))
-            issue.message = f"expected {expected}, found {_show(issue.value)}"
+        expected = _join_or(_plain(first.expected))
+        first.message = f"expected {expected}, found {_show(first.value)}"
     return merged
 
 
@@ -760,18 +775,20 @@ def _kind_of(value: Any) -> str:
     return names.get(type(value), f"a {type(value).__name__}")
 
 
-def _show(value: Any, bare: bool = False) -> str:
-    if value is None:
-        return "an empty value" if not bare else ""
+def _text(value: Any) -> str:
+    """A value as it reads in YAML, shortened to fit a message."""
     if isinstance(value, bool):
         text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = repr(value if len(value) <= 40 else value[:37] + "...")
     else:
-        text = str(value)
-        text = text if len(text) <= 40 else text[:37] + "..."
-    if bare:
-        return text
+        text = "null" if value is None else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _show(value: Any) -> str:
+    """A found value and its kind, e.g. ``'ten' (a string)``."""
+    if value is None:
+        return "an empty value"
+    text = repr(_text(value)) if isinstance(value, str) else _text(value)
     return f"{text} ({_kind_of(value)})"
 
 

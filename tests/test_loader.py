@@ -392,6 +392,49 @@ LOAD_ERRORS = [
         id="merge-of-a-list-item",
     ),
     pytest.param(
+        """\
+        auditkit: 1
+        name: 2024-01-31
+        model: {type: python, target: models.loan:build}
+        population: {size: 5, fields: {a: {value: 1}}}
+        protected: {gender: {values: [a, b]}}
+        """,
+        r"^audit\.yaml:2:1: name: expected a string, found 2024-01-31 \(a date\) "
+        r'\(quote it to make it a string: "2024-01-31"\)$',
+        id="date-for-a-string",
+    ),
+    pytest.param(
+        """\
+        auditkit: 1
+        name: loan
+        title: 2024-13-45
+        """,
+        r"^audit\.yaml:3:8: title: cannot read '2024-13-45' as YAML timestamp: "
+        r"month must be in 1\.\.12 \(quote it to keep it as text\)$",
+        id="impossible-date",
+    ),
+    pytest.param(
+        """\
+        auditkit: 1
+        name: loan
+        report:
+          matrix: xlsx
+        """,
+        r"^audit\.yaml:4:3: report\.matrix: expected true/false or one of csv, "
+        r"parquet, found 'xlsx' \(a string\) \(valid: csv, parquet\)$",
+        id="neither-member-of-a-union",
+    ),
+    pytest.param(
+        """\
+        auditkit: 1
+        name: loan
+        ? [a, b]
+        : 1
+        """,
+        r"^audit\.yaml:3:3: a key must be a plain name ",
+        id="list-as-key",
+    ),
+    pytest.param(
         "- auditkit: 1\n- name: loan\n",
         r"^audit\.yaml:1:1: the audit file must be a mapping of keys, found a list ",
         id="top-level-list",
