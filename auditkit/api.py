@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -85,7 +86,7 @@ class _MatrixWriter:
         self.format = fmt
         self._context = atomic_open(path, "wb" if fmt == "parquet" else "w")
         self._handle = self._context.__enter__()
-        self._parquet = None
+        self._parquet: Any = None  # a pyarrow ParquetWriter, once opened
         self._header = True
 
     def __call__(self, chunk: pd.DataFrame) -> None:

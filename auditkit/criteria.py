@@ -98,10 +98,7 @@ def judge(criterion: Criterion, metrics: dict) -> Judgement:
         return Judgement(criterion, None, low, high, "inconclusive", message)
 
     figure = f"{criterion.label} = {value:.4g}"
-    uses_interval = (
-        criterion.bound == "interval" and low is not None and high is not None
-    )
-    if not uses_interval:
+    if criterion.bound == "point" or low is None or high is None:
         status: Status = "pass" if _within(value, criterion) else "fail"
         return Judgement(
             criterion, value, low, high, status, f"{figure}; required {required}"

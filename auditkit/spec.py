@@ -396,11 +396,15 @@ class Criterion(_Spec):
         return f"{self.metric}[{scope}]" if scope else self.metric
 
 
+ReportFormat = Literal["html", "markdown", "json", "junit"]
+REPORT_FORMATS: tuple[ReportFormat, ...] = ("html", "markdown", "json", "junit")
+
+
 class ReportSpec(_Spec):
     """What the run writes, and where."""
 
-    formats: list[Literal["html", "markdown", "json", "junit"]] = Field(
-        default_factory=lambda: ["html", "markdown", "json", "junit"],
+    formats: list[ReportFormat] = Field(
+        default_factory=lambda: list(REPORT_FORMATS),
         description="Report files to write.",
     )
     directory: str = Field(
