@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import AuditError, ModelError
+from ..errors import AuditError
 from ..spec import SklearnModel
-from .base import Model, sha256_of
+from ._artifact import artifact_path, load_artifact
+from .base import Model
 
 __all__ = ["load_sklearn_model"]
 
@@ -17,26 +18,14 @@ def load_sklearn_model(spec: SklearnModel, base_dir: Path) -> Model:
     Unpickling runs whatever code the file holds, so an untrusted file is
     refused before it is opened.
     """
-    path = (base_dir / spec.path).resolve()
     if not spec.trust:
         raise AuditError(
             f"model.path {spec.path}: refusing to load a pickle without `trust: true`",
             hint="loading a pickle runs code stored in it; set `trust: true` only for "
             "files you made or trust, or save the model with skops (type: skops)",
         )
-    if not path.is_file():
-        raise AuditError(f"model.path: no file at {path}", hint="check the path")
+    path = artifact_path(spec, base_dir)
 
     import joblib
 
-    try:
-        estimator = joblib.load(path)
-    except Exception as err:
-        raise ModelError(f"cannot load {path}: {type(err).__name__}: {err}") from err
-    description = {
-        "type": "sklearn",
-        "target": None,
-        "path": spec.path,
-        "sha256": sha256_of(path),
-    }
-    return Model(estimator, spec.favorable, spec.threshold, spec.features, description)
+    return load_artifact(spec, path, joblib.load)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from ..errors import AuditError, ModelError
 from ..spec import SkopsModel
-from .base import Model, sha256_of
+from ._artifact import artifact_path, load_artifact
+from .base import Model
 
 __all__ = ["load_skops_model"]
 
@@ -21,9 +23,7 @@ def load_skops_model(spec: SkopsModel, base_dir: Path) -> Model:
             hint='install it with: pip install "auditkit[skops]"',
         ) from err
 
-    path = (base_dir / spec.path).resolve()
-    if not path.is_file():
-        raise AuditError(f"model.path: no file at {path}", hint="check the path")
+    path = artifact_path(spec, base_dir)
     try:
         untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(spec.trusted))
     except Exception as err:
@@ -33,14 +33,4 @@ def load_skops_model(spec: SkopsModel, base_dir: Path) -> Model:
             f"model.path {spec.path} holds types that are not trusted: {untrusted}",
             hint="review them, then list the ones you trust under model.trusted",
         )
-    try:
-        estimator = sio.load(path, trusted=spec.trusted or None)
-    except Exception as err:
-        raise ModelError(f"cannot load {path}: {type(err).__name__}: {err}") from err
-    description = {
-        "type": "skops",
-        "target": None,
-        "path": spec.path,
-        "sha256": sha256_of(path),
-    }
-    return Model(estimator, spec.favorable, spec.threshold, spec.features, description)
+    return load_artifact(spec, path, partial(sio.load, trusted=spec.trusted or None))
