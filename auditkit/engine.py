@@ -8,10 +8,13 @@ merged counts reach the verdict.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
+import os
+import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,8 +30,9 @@ from .loader import LoadedAudit, check_audit
 from .matrix import Design, expand
 from .metrics import ChunkStats, reduce_chunk, summarize
 from .models import Model, load_model
+from .population.expressions import expression_names
 from .results import AuditResult, provenance
-from .spec import Audit
+from .spec import Audit, ExpressionField, FieldSpec, PopulationSpec
 
 __all__ = ["DEFAULT_MAX_ROWS", "ChunkTask", "Plan", "plan_audit", "run_audit"]
 
@@ -36,9 +40,15 @@ logger = logging.getLogger(__name__)
 
 #: Matrix rows (profiles x combinations) above which a run refuses to start.
 DEFAULT_MAX_ROWS = 2_000_000_000
-#: Matrix rows a chunk aims for: large enough to amortise the model call,
-#: small enough to keep a chunk's columns in a few hundred MiB.
+#: Matrix rows a chunk holds at most: past this a larger model call is no
+#: faster, only larger.
 TARGET_CHUNK_ROWS = 1 << 19
+#: Working memory of one chunk: an eighth of what the machine has free,
+#: shared by the chunks in flight, within these bounds.
+CHUNK_MEMORY_MIN = 32 << 20
+CHUNK_MEMORY_MAX = 256 << 20
+#: Seconds between progress lines in the log.
+LOG_EVERY = 10.0
 #: Groups with fewer clones, and audits with fewer profiles, than these get
 #: a caveat in the report.
 SMALL_GROUP = 30
@@ -49,7 +59,12 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class Plan:
-    """Everything a chunk needs, and nothing that depends on the chunking."""
+    """Everything a chunk needs, and nothing that depends on the chunking.
+
+    ``model_population`` is the population cut down to the fields the model
+    reads and the fields those are computed from: scoring generates only
+    these, while the matrix file and the examples get every field.
+    """
 
     spec: Audit
     base_dir: Path
@@ -59,6 +74,7 @@ class Plan:
     features: list[str]
     columns: list[str]
     records: pd.DataFrame | None = field(default=None, repr=False)
+    model_population: PopulationSpec | None = field(default=None, repr=False)
 
     @property
     def rows(self) -> int:
@@ -71,10 +87,26 @@ class ChunkTask:
     stop: int
 
 
-def _linked_fields(plan: Plan, start: int, stop: int) -> dict[str, tuple[int, list[Any]]]:
+@dataclass
+class PreparedChunk:
+    """A chunk up to the model call: its clones' features, and for the matrix
+    file its full base profiles and linked fields."""
+
+    task: ChunkTask
+    features: pd.DataFrame
+    base: pd.DataFrame | None = None
+    linked: dict[str, tuple[int, list[Any]]] | None = None
+
+
+def _linked_fields(
+    plan: Plan, start: int, stop: int, names: Collection[str] | None = None
+) -> dict[str, tuple[int, list[Any]]]:
+    """Linked fields of profiles ``[start, stop)``: all, or only ``names``."""
     linked = {}
     for index, (name, attribute) in enumerate(plan.spec.protected.items()):
         for field_name, by_label in attribute.linked.items():
+            if names is not None and field_name not in names:
+                continue
             values = [
                 population.generate_field(
                     by_label[label],
@@ -90,15 +122,43 @@ def _linked_fields(plan: Plan, start: int, stop: int) -> dict[str, tuple[int, li
     return linked
 
 
-def _base_profiles(plan: Plan, start: int, stop: int) -> pd.DataFrame:
+def _base_profiles(
+    plan: Plan, start: int, stop: int, *, full: bool = True
+) -> pd.DataFrame:
+    """Base profiles ``[start, stop)``: every field, or what the model reads."""
+    spec = plan.spec.population
+    if not full and plan.model_population is not None:
+        spec = plan.model_population
     return population.generate(
-        plan.spec.population,
+        spec,
         seed=plan.seed,
         start=start,
         stop=stop,
         base_dir=plan.base_dir,
         records=plan.records,
     )
+
+
+def _model_population(spec: Audit, features: list[str]) -> PopulationSpec:
+    """The population with only the fields the model reads, directly or not.
+
+    Draws are keyed by field name, so leaving a field out changes no other
+    field's values.
+    """
+    fields = spec.population.fields
+    wanted = [name for name in features if name in fields]
+    needed: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        declared: FieldSpec = fields[name]
+        if isinstance(declared, ExpressionField):
+            used = expression_names(declared.expression)
+            wanted.extend(other for other in used if other in fields)
+    kept = {name: declared for name, declared in fields.items() if name in needed}
+    return spec.population.model_copy(update={"fields": kept})
 
 
 def _json_value(value: Any) -> Any:
@@ -123,42 +183,69 @@ def _clone_rows(
     return frame
 
 
-def _example_rows(
-    plan: Plan, base: pd.DataFrame, linked: dict, profile_ids: list[int],
-    decisions: np.ndarray, scores: np.ndarray | None,
-) -> dict[int, dict]:
-    """Clone rows of the flipped profiles shown in the report."""
-    if not profile_ids:
-        return {}
-    positions = [profile_id - base.index[0] for profile_id in profile_ids]
-    subset_linked = {
-        name: (attribute, [np.asarray(values)[positions] for values in by_label])
-        for name, (attribute, by_label) in linked.items()
-    }
+def _examples(plan: Plan, clones: dict[int, dict]) -> dict[int, dict]:
+    """The flipped profiles the report shows, with every clone and column.
+
+    Args:
+        clones: Profile id -> its ``decisions`` and ``scores``, shaped like
+            the design, as :func:`finish_chunk` keeps them.
+
+    Profiles of one random block are generated together, once.
+    """
+    examples = {}
+    ids = sorted(clones)
+    for _, group in itertools.groupby(ids, key=lambda i: i // population.BLOCK_SIZE):
+        members = list(group)
+        start, stop = members[0], members[-1] + 1
+        base = _base_profiles(plan, start, stop)
+        linked = _linked_fields(plan, start, stop)
+        for profile_id in members:
+            at = profile_id - start
+            one = {
+                name: (attribute, [_slice(values, at) for values in by_label])
+                for name, (attribute, by_label) in linked.items()
+            }
+            examples[profile_id] = _example(
+                plan, base.iloc[at : at + 1], one, **clones[profile_id]
+            )
+    return examples
+
+
+def _slice(values: Any, at: int) -> Any:
+    return (
+        values.iloc[at : at + 1]
+        if isinstance(values, pd.Series)
+        else values[at : at + 1]
+    )
+
+
+def _example(
+    plan: Plan,
+    base: pd.DataFrame,
+    linked: dict,
+    decisions: np.ndarray,
+    scores: np.ndarray | None,
+) -> dict:
+    """One profile's clones as rows of plain values, and what flipped."""
     frame = _clone_rows(
         plan,
-        base.iloc[positions],
-        subset_linked,
-        decisions[positions],
-        scores[positions] if scores is not None else None,
+        base,
+        linked,
+        decisions[None, ...],
+        None if scores is None else scores[None, ...],
     )
-    clones = plan.design.combinations
-    examples = {}
-    for offset, profile_id in enumerate(profile_ids):
-        block = frame.iloc[offset * clones : (offset + 1) * clones]
-        rows = [
-            {key: _json_value(value) for key, value in record.items()}
-            for record in block.to_dict(orient="records")
-        ]
-        for row in rows:
-            row["decision"] = bool(row["decision"])
-        flipped = [
-            name
-            for axis, name in enumerate(plan.design.names, start=1)
-            if _varies(decisions[positions[offset]][None, ...], axis)
-        ]
-        examples[profile_id] = {"profile_id": profile_id, "flipped": flipped, "rows": rows}
-    return examples
+    rows = [
+        {key: _json_value(value) for key, value in record.items()}
+        for record in frame.to_dict(orient="records")
+    ]
+    for row in rows:
+        row["decision"] = bool(row["decision"])
+    flipped = [
+        name
+        for axis, name in enumerate(plan.design.names, start=1)
+        if _varies(decisions[None, ...], axis)
+    ]
+    return {"profile_id": int(base.index[0]), "flipped": flipped, "rows": rows}
 
 
 def _varies(decisions: np.ndarray, axis: int) -> bool:
@@ -166,23 +253,81 @@ def _varies(decisions: np.ndarray, axis: int) -> bool:
     return bool(varies.any())
 
 
+def prepare_chunk(
+    plan: Plan, task: ChunkTask, *, keep_matrix: bool = False
+) -> PreparedChunk:
+    """Generate and clone profiles ``[task.start, task.stop)``: all but the model.
+
+    Only the columns the model reads are generated and cloned, unless the
+    matrix file needs every column.
+    """
+    base = _base_profiles(plan, task.start, task.stop, full=keep_matrix)
+    linked = _linked_fields(
+        plan, task.start, task.stop, names=None if keep_matrix else plan.features
+    )
+    features = expand(
+        base, plan.design, linked=linked, columns=plan.features, labels=False
+    )
+    if not keep_matrix:
+        return PreparedChunk(task, features)
+    return PreparedChunk(task, features, base, linked)
+
+
+def finish_chunk(
+    plan: Plan, model: Model, chunk: PreparedChunk, *, examples: int
+) -> tuple[ChunkStats, pd.DataFrame | None]:
+    """Score a prepared chunk and reduce it to statistics.
+
+    The statistics keep the decisions and scores of the chunk's first
+    ``examples`` flipped profiles; :func:`run_audit` turns the few that make
+    the report into rows once all chunks are merged.
+    """
+    decided, scored = model.decide(chunk.features)
+    shape = (len(chunk.features) // plan.design.combinations, *plan.design.shape)
+    decisions = np.asarray(decided, dtype=bool).reshape(shape)
+    scores = None
+    if scored is not None:
+        scores = np.asarray(scored, dtype=np.float64).reshape(shape)
+
+    stats = reduce_chunk(
+        _profile_columns(decisions),
+        None if scores is None else _profile_columns(scores),
+        first_profile=chunk.task.start,
+        examples=examples,
+    )
+    stats.example_rows = {
+        profile_id: {
+            "decisions": decisions[profile_id - chunk.task.start].copy(),
+            "scores": None
+            if scores is None
+            else scores[profile_id - chunk.task.start].copy(),
+        }
+        for profile_id in stats.examples
+    }
+    matrix = None
+    if chunk.base is not None:
+        matrix = _clone_rows(plan, chunk.base, chunk.linked or {}, decisions, scores)
+    return stats, matrix
+
+
+def _profile_columns(values: np.ndarray) -> np.ndarray:
+    """One attribute's clones as columns: numpy then reduces each profile's
+    clones with whole-column operations, several times faster than row by row.
+    """
+    return np.asfortranarray(values) if values.ndim == 2 else values
+
+
 def score_chunk(
-    plan: Plan, model: Model, task: ChunkTask, *, examples: int, keep_matrix: bool = False
+    plan: Plan,
+    model: Model,
+    task: ChunkTask,
+    *,
+    examples: int,
+    keep_matrix: bool = False,
 ) -> tuple[ChunkStats, pd.DataFrame | None]:
     """Generate, clone, score and reduce profiles ``[task.start, task.stop)``."""
-    base = _base_profiles(plan, task.start, task.stop)
-    linked = _linked_fields(plan, task.start, task.stop)
-
-    features = expand(base, plan.design, linked=linked, columns=plan.features, labels=False)
-    decided, scored = model.decide(features)
-    shape = (len(base), *plan.design.shape)
-    decisions = np.asarray(decided, dtype=bool).reshape(shape)
-    scores = None if scored is None else np.asarray(scored, dtype=np.float64).reshape(shape)
-
-    stats = reduce_chunk(decisions, scores, first_profile=task.start, examples=examples)
-    stats.example_rows = _example_rows(plan, base, linked, stats.examples, decisions, scores)
-    matrix = _clone_rows(plan, base, linked, decisions, scores) if keep_matrix else None
-    return stats, matrix
+    chunk = prepare_chunk(plan, task, keep_matrix=keep_matrix)
+    return finish_chunk(plan, model, chunk, examples=examples)
 
 
 def _chunk_tasks(size: int, chunk_size: int) -> Iterator[ChunkTask]:
@@ -190,14 +335,66 @@ def _chunk_tasks(size: int, chunk_size: int) -> Iterator[ChunkTask]:
         yield ChunkTask(start, min(start + chunk_size, size))
 
 
-def _auto_chunk_size(plan: Plan) -> int:
-    """Profiles per chunk: about TARGET_CHUNK_ROWS matrix rows, whole random blocks."""
+def _available_memory() -> int | None:
+    """Bytes this process can still use: free memory, within a cgroup limit."""
+    available = None
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        try:
+            available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, OSError, ValueError):
+            return None
+    try:
+        cgroup = Path("/sys/fs/cgroup")
+        limit = (cgroup / "memory.max").read_text().strip()
+        if limit != "max":
+            used = int((cgroup / "memory.current").read_text())
+            left = max(int(limit) - used, 0)
+            available = left if available is None else min(available, left)
+    except (OSError, ValueError):
+        pass
+    return available
+
+
+def _row_bytes(plan: Plan) -> int:
+    """Bytes of working memory per matrix row, generously: the clones'
+    features, the model's own copy of them, its outputs and the statistics'
+    copies, plus the row's share of its base profile."""
+    per_clone = 24 * len(plan.features) + 64
+    per_profile = 64 * (len(plan.columns) + 1)
+    return per_clone + per_profile // plan.design.combinations
+
+
+def _auto_chunk_size(plan: Plan, *, workers: int = 1) -> int:
+    """Profiles per chunk, from the memory free and the matrix width.
+
+    A chunk gets an eighth of the free memory, shared by the chunks in flight
+    (one being generated while one is scored, or one per worker), within
+    CHUNK_MEMORY_MIN and CHUNK_MEMORY_MAX, and holds at most TARGET_CHUNK_ROWS
+    rows. Chunks are whole random blocks when a block fits, else a divisor
+    of the block size, so no chunk draws a block it only partly uses.
+    """
+    available = _available_memory()
+    budget = CHUNK_MEMORY_MAX if available is None else available // 8
+    budget //= max(2, workers)
+    budget = min(max(budget, CHUNK_MEMORY_MIN), CHUNK_MEMORY_MAX)
+    rows = min(budget // _row_bytes(plan), TARGET_CHUNK_ROWS)
+    profiles = max(1, rows // plan.design.combinations)
     block = population.BLOCK_SIZE
-    blocks = max(1, TARGET_CHUNK_ROWS // (plan.design.combinations * block))
-    return blocks * block
+    if profiles >= block:
+        return profiles // block * block
+    while block % profiles:
+        profiles -= 1
+    return profiles
 
 
-def _available_columns(plan_spec: Audit, base_columns: list[str], design: Design) -> list[str]:
+def _available_columns(
+    plan_spec: Audit, base_columns: list[str], design: Design
+) -> list[str]:
     """Columns the audit makes for the model, in order: base, protected, linked."""
     hidden = {name for name, f in plan_spec.population.fields.items() if not f.input}
     protected = set(design.columns)
@@ -212,13 +409,25 @@ def _available_columns(plan_spec: Audit, base_columns: list[str], design: Design
 
 
 def plan_audit(
-    audit: LoadedAudit, *, size: int | None = None, seed: int | None = None
+    audit: LoadedAudit,
+    *,
+    size: int | None = None,
+    seed: int | None = None,
+    max_rows: int | None = None,
 ) -> tuple[Plan, Model]:
-    """Load the model and records and fix everything the chunks share."""
+    """Load the model and records and fix everything the chunks share.
+
+    The matrix size is checked against ``max_rows`` (default
+    DEFAULT_MAX_ROWS) before the model is loaded or any profile generated.
+    """
     spec = audit.spec
     seed = spec.seed if seed is None else seed
-    records = population.load_records(spec.population, base_dir=audit.base_dir, seed=seed)
-    available = population.population_size(spec.population, base_dir=audit.base_dir, seed=seed)
+    records = population.load_records(
+        spec.population, base_dir=audit.base_dir, seed=seed
+    )
+    available = population.population_size(
+        spec.population, base_dir=audit.base_dir, seed=seed
+    )
     if size is not None and records is not None and size > available:
         raise DataError(
             f"--size {size} is more than the {available} records in "
@@ -226,29 +435,47 @@ def plan_audit(
             hint="lower --size, or leave it out to use every record",
         )
     size = size or available
+    design = Design.from_spec(spec.protected)
+    _check_size(size, design, max_rows)
     if records is not None:
         records = records.iloc[:size]
     model = load_model(spec.model, audit.base_dir)
-    design = Design.from_spec(spec.protected)
 
     sample = population.generate(
-        spec.population, seed=seed, start=0, stop=min(1, size), base_dir=audit.base_dir,
+        spec.population,
+        seed=seed,
+        start=0,
+        stop=min(1, size),
+        base_dir=audit.base_dir,
         records=records,
     )
     columns = _available_columns(spec, list(sample.columns), design)
     features = model.feature_names(columns)
     logger.info("model %s reads %s", model.description.get("type"), features)
-    plan = Plan(spec, audit.base_dir, seed, size, design, features, columns, records)
+    plan = Plan(
+        spec,
+        audit.base_dir,
+        seed,
+        size,
+        design,
+        features,
+        columns,
+        records,
+        model_population=_model_population(spec, features),
+    )
     return plan, model
 
 
-def _check_size(plan: Plan, max_rows: int | None) -> None:
+def _check_size(size: int, design: Design, max_rows: int | None) -> None:
+    """Refuse a matrix above the limit, before any work is done."""
     limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
-    if plan.rows > limit:
+    rows = size * design.combinations
+    if rows > limit:
         raise AuditError(
-            f"the matrix would have {plan.rows:,} rows ({plan.size:,} profiles x "
-            f"{plan.design.combinations} combinations), above the limit of {limit:,}",
-            hint="lower population.size or --size, or raise the limit with --max-rows",
+            f"the matrix would have {rows:,} rows ({size:,} profiles x "
+            f"{design.combinations} combinations), above the limit of {limit:,}",
+            hint="lower population.size or --size, or raise the limit with "
+            f"--max-rows {rows} (max_rows= in Python)",
         )
 
 
@@ -302,39 +529,92 @@ def run_audit(
     """
     if not isinstance(audit, LoadedAudit):
         audit = check_audit(audit)
-    plan, model = plan_audit(audit, size=size, seed=seed)
-    _check_size(plan, max_rows)
-    chunk_size = chunk_size or _auto_chunk_size(plan)
+    _check_counts(chunk_size=chunk_size, workers=workers)
+    plan, model = plan_audit(audit, size=size, seed=seed, max_rows=max_rows)
+    chunk_size = chunk_size or _auto_chunk_size(plan, workers=workers)
     examples = audit.spec.report.examples
     logger.info(
         "auditing %s profiles x %s combinations in chunks of %s",
-        plan.size, plan.design.combinations, chunk_size,
+        f"{plan.size:,}",
+        plan.design.combinations,
+        f"{chunk_size:,}",
     )
 
     tasks = list(_chunk_tasks(plan.size, chunk_size))
     chunks = map_chunks(
-        plan, model, tasks, examples=examples, keep_matrix=matrix_sink is not None,
-        workers=workers, executor=executor, scheduler=scheduler,
+        plan,
+        model,
+        tasks,
+        examples=examples,
+        keep_matrix=matrix_sink is not None,
+        workers=workers,
+        executor=executor,
+        scheduler=scheduler,
     )
     merged = ChunkStats.empty(plan.design.shape, has_scores=model.has_scores)
+    pace = _Pace(plan.rows)
     for task, (stats, matrix) in zip(tasks, chunks, strict=True):
         merged = merged.merge(stats, examples=examples)
         if matrix_sink is not None and matrix is not None:
             matrix_sink(matrix)
+        pace.advance(task.stop * plan.design.combinations)
         if progress is not None:
             progress(task.stop, plan.size)
+    merged.example_rows = _examples(
+        plan, {i: merged.example_rows[i] for i in merged.examples}
+    )
     return _result(audit, plan, model, merged)
 
 
-def _result(audit: LoadedAudit, plan: Plan, model: Model, stats: ChunkStats) -> AuditResult:
+def _check_counts(*, chunk_size: int | None, workers: int) -> None:
+    if chunk_size is not None and chunk_size < 1:
+        raise AuditError(
+            f"chunk size must be at least 1 profile, got {chunk_size}",
+            hint="leave --chunk-size out to choose it from the memory free",
+        )
+    if workers < 1:
+        raise AuditError(
+            f"workers must be at least 1, got {workers}",
+            hint=f"use --workers 1 .. {os.cpu_count() or 1} (one per core)",
+        )
+
+
+class _Pace:
+    """Logs rows scored, rows a second and time left, every LOG_EVERY seconds."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+        self.started = self.logged = time.perf_counter()
+
+    def advance(self, done: int) -> None:
+        now = time.perf_counter()
+        if now - self.logged < LOG_EVERY or done >= self.rows:
+            return
+        self.logged = now
+        speed = done / (now - self.started)
+        logger.info(
+            "scored %s of %s rows, %s rows/s, about %s s left",
+            f"{done:,}",
+            f"{self.rows:,}",
+            f"{speed:,.0f}",
+            f"{(self.rows - done) / speed:,.0f}",
+        )
+
+
+def _result(
+    audit: LoadedAudit, plan: Plan, model: Model, stats: ChunkStats
+) -> AuditResult:
     spec = audit.spec
     design = plan.design
-    attributes = {name: list(labels) for name, labels in zip(design.names, design.labels)}
+    attributes = {
+        name: list(labels)
+        for name, labels in zip(design.names, design.labels, strict=True)
+    }
     metrics = summarize(
         stats,
         attributes,
-        columns=dict(zip(design.names, design.columns)),
-        references=dict(zip(design.names, design.references)),
+        columns=dict(zip(design.names, design.columns, strict=True)),
+        references=dict(zip(design.names, design.references, strict=True)),
         confidence=spec.confidence,
     )
     judgements = judge_all(spec.criteria, metrics)
@@ -350,7 +630,9 @@ def _result(audit: LoadedAudit, plan: Plan, model: Model, stats: ChunkStats) -> 
         verdict=verdict_of(judgements),
         metrics=metrics,
         criteria=[j.to_dict() for j in judgements],
-        examples=[stats.example_rows[i] for i in stats.examples if i in stats.example_rows],
+        examples=[
+            stats.example_rows[i] for i in stats.examples if i in stats.example_rows
+        ],
         model={
             **model.description,
             "favorable": _json_value(model.favorable),
@@ -368,8 +650,8 @@ def _result(audit: LoadedAudit, plan: Plan, model: Model, stats: ChunkStats) -> 
             "rows": plan.rows,
             "combinations": design.combinations,
             "attributes": attributes,
-            "columns": dict(zip(design.names, design.columns)),
-            "references": dict(zip(design.names, design.references)),
+            "columns": dict(zip(design.names, design.columns, strict=True)),
+            "references": dict(zip(design.names, design.references, strict=True)),
             "path": None,
         },
         warnings=caveats,
