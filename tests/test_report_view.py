@@ -285,3 +285,41 @@ def test_pass_without_warnings_says_every_criterion_was_met():
     verdict = build_view(results).verdict
 
     assert (verdict.word, verdict.headline) == ("PASS", "The model met all 4 criteria.")
+
+
+def test_verdict_evidence_names_a_flipped_pair_and_what_differed():
+    """Check the one-line proof under the verdict: the first flipped profile."""
+    evidence = build_view(_results("loan")).examples.evidence
+
+    assert evidence == (
+        "Profile 0, for example, was selected as gender = Male but not selected "
+        "as gender = Female; its clones differed only in gender, Gender_Code "
+        "and first_name."
+    )
+
+
+def test_verdict_evidence_groups_many_clones():
+    """Check that six clones are summarised rather than listed one by one."""
+    evidence = build_view(_results("intersectional")).examples.evidence
+
+    assert evidence.endswith(
+        "but not selected as the 4 other clones; its clones differed only in "
+        "gender and race."
+    )
+
+
+def test_zero_parity_ratio_reads_as_zero_not_as_a_multiple():
+    """Check that a group never selected is said plainly."""
+    results = _results("loan")
+    results["criteria"][1]["value"] = 0.0
+    results["metrics"]["gender"]["demographic_parity_ratio"] = 0.0
+
+    view = build_view(results)
+
+    assert view.criteria[1].measure == (
+        "The lowest selection rate across gender groups is zero "
+        "(Male 100%, Female 0.2%), so their ratio is 0."
+    )
+    assert view.attributes[0].summary.endswith(
+        "the lowest is zero, so their ratio is 0."
+    )

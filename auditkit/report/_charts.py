@@ -164,7 +164,7 @@ def bar_chart(
     for index, (label, value, low, high, is_emphasized) in enumerate(rows):
         top = _TOP + index * _ROW_HEIGHT
         middle = top + _ROW_HEIGHT / 2
-        has_interval = low is not None and high is not None
+        whisker = (x(low), x(high)) if low is not None and high is not None else None
         bars.append(
             Bar(
                 label=label,
@@ -177,8 +177,8 @@ def bar_chart(
                 whisker_y=_px(middle),
                 cap_top=_px(middle - 6),
                 cap_bottom=_px(middle + 6),
-                low_x=x(low) if has_interval else None,
-                high_x=x(high) if has_interval else None,
+                low_x=whisker[0] if whisker else None,
+                high_x=whisker[1] if whisker else None,
                 is_emphasized=is_emphasized,
             )
         )

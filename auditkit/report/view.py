@@ -231,6 +231,7 @@ class Examples:
     columns: list[str]
     items: list[Example]
     summary: str
+    evidence: str | None
 
 
 @dataclass(frozen=True)
@@ -519,6 +520,11 @@ def _measure(
                 f"The ratio of selection rates across {attribute} groups is "
                 f"undefined: no {attribute} group was selected."
             )
+        if criterion["value"] == 0:
+            return (
+                f"The lowest selection rate across {attribute} groups is zero"
+                f"{_extremes(scope)}, so their ratio is 0."
+            )
         return (
             f"The lowest selection rate across {attribute} groups is {value} times "
             f"the highest{_extremes(scope)}."
@@ -779,6 +785,8 @@ def _parity_summary(name: str, metrics: Mapping[str, Any]) -> str:
     )
     if ratio is None:
         return f"{text}; their ratio is undefined, because no group was selected."
+    if ratio == 0:
+        return f"{text}; the lowest is zero, so their ratio is 0."
     return f"{text}; the lowest is {_format.decimal(ratio)} times the highest."
 
 
@@ -936,7 +944,31 @@ def _examples(results: Mapping[str, Any], attributes: Sequence[str]) -> Examples
             )
         )
     return Examples(
-        columns=columns, items=items, summary=_examples_summary(results, items)
+        columns=columns,
+        items=items,
+        summary=_examples_summary(results, items),
+        evidence=_evidence(items[0]) if items else None,
+    )
+
+
+def _evidence(example: Example) -> str:
+    """Say in one line how the first flipped profile's clones were decided."""
+    selected = [c.heading for c in example.clones if c.decision.is_selected]
+    rejected = [c.heading for c in example.clones if not c.decision.is_selected]
+    if len(selected) <= len(rejected):
+        first, second = ("selected", selected), ("not selected", rejected)
+    else:
+        first, second = ("not selected", rejected), ("selected", selected)
+
+    named = _format.join_words(f"as {heading}" for heading in first[1])
+    if len(second[1]) <= 2:
+        others = _format.join_words(f"as {heading}" for heading in second[1])
+    else:
+        others = f"as the {_format.plural(len(second[1]), 'other clone')}"
+    changed = _format.join_words(f.name for f in example.fields if f.is_changed)
+    return (
+        f"Profile {example.profile_id}, for example, was {first[0]} {named} but "
+        f"{second[0]} {others}; its clones differed only in {changed}."
     )
 
 
