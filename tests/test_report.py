@@ -198,8 +198,8 @@ def test_html_score_gap_histogram_appears_only_with_scores():
 
 
 def test_html_examples_show_clones_side_by_side_with_changes_marked():
-    """Check that each flipped profile is a table with one column per clone."""
-    tree = _parse_html(render(_results("intersectional"), "html"))
+    """Check that a flipped pair is a table with one column per clone."""
+    tree = _parse_html(render(_results("loan"), "html"))
 
     examples = list(tree.by_id("examples").iter("article"))
     table = next(examples[0].iter("table"))
@@ -210,11 +210,41 @@ def test_html_examples_show_clones_side_by_side_with_changes_marked():
     )
 
     assert len(examples) == 3
-    assert header[0] == "Field"
-    assert header[1] == "Clone 1gender = Female, race = White"
-    assert len(header) == 7
-    assert [next(tr.iter("code")).text() for tr in changed] == ["gender", "race"]
-    assert [td.text() for td in decision.iter("td")].count("✓ selected") == 2
+    assert header == ["Field", "Clone 1gender = Male", "Clone 2gender = Female"]
+    assert [next(tr.iter("code")).text() for tr in changed] == [
+        "gender",
+        "Gender_Code",
+        "first_name",
+    ]
+    assert [list(tr.iter("mark"))[1].text() for tr in changed] == [
+        "Female",
+        "0",
+        "Mary",
+    ]
+    assert [td.text() for td in decision.iter("td")] == ["✓ selected", "✗ not selected"]
+
+
+def test_html_examples_with_many_clones_list_one_clone_a_row():
+    """Check that six clones become rows of changed values, the rest said once."""
+    tree = _parse_html(render(_results("intersectional"), "html"))
+
+    example = next(tree.by_id("examples").iter("article"))
+    table = next(example.iter("table"))
+    header = [th.text() for th in next(table.iter("thead")).iter("th")]
+    rows = list(next(table.iter("tbody")).iter("tr"))
+    shared = " ".join(next(p for p in example.iter("p")).text().split())
+
+    assert "wide" in example.attrs["class"]
+    assert header == ["Clone", "gender changed", "race changed", "Decision", "Score"]
+    assert len(rows) == 6
+    assert [td.text() for td in rows[1].iter("td")] == [
+        "Female",
+        "Black",
+        "✗ not selected",
+        "0.4113",
+    ]
+    assert shared.startswith("Same in every clone: candidate_id 953f48f1-")
+    assert shared.endswith("years_experience 30.")
 
 
 def test_html_shows_the_audit_file_as_written_and_provenance():

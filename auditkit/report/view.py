@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 _WIDE_INTERVAL = 0.10
 _SMALL_GROUP = 30
+_SIDE_BY_SIDE = 3
 
 # metric -> (name a reader understands, kind of number)
 _METRICS: dict[str, tuple[str, str]] = {
@@ -200,6 +201,7 @@ class Clone:
 
     heading: str
     cells: list[Cell]
+    changed_cells: list[Cell]
     decision: Decision
     score: str
 
@@ -222,6 +224,9 @@ class Example:
     flipped: str
     clones: list[Clone]
     fields: list[FieldRow]
+    changed: list[str]
+    shared: list[FieldRow]
+    is_wide: bool
 
 
 @dataclass(frozen=True)
@@ -531,8 +536,8 @@ def _measure(
         )
     if metric == "score_gap_mean":
         return (
-            "On average, the scores of one profile's clones differ by at most "
-            f"{value} (scores run from 0 to 1)."
+            "The score gap, the largest score difference between one profile's "
+            f"clones, averages {value} over the profiles (scores run from 0 to 1)."
         )
     if metric == "score_gap_max":
         return (
@@ -844,11 +849,7 @@ def _flip_chart(
                 attribute is None,
             )
         )
-    limits = [
-        (c["max"], f"max {_format.percent(c['max'])} ({_scope(c, attributes)})")
-        for c in results["criteria"]
-        if c["metric"] == "flip_rate" and c.get("max") is not None
-    ]
+    limits = _flip_limits(results, attributes)
     return _charts.bar_chart(
         title="Flip rates",
         description=(
@@ -858,6 +859,24 @@ def _flip_chart(
         rows=rows,
         limits=limits,
     )
+
+
+def _flip_limits(
+    results: Mapping[str, Any], attributes: Sequence[str]
+) -> list[tuple[float, str]]:
+    """One line per distinct flip rate limit, naming the scopes when limits differ."""
+    scopes: dict[float, list[str]] = {}
+    for criterion in results["criteria"]:
+        if criterion["metric"] == "flip_rate" and criterion.get("max") is not None:
+            scopes.setdefault(criterion["max"], []).append(
+                _scope(criterion, attributes)
+            )
+    if len(scopes) == 1:
+        return [(limit, f"max {_format.percent(limit)}") for limit in scopes]
+    return [
+        (limit, f"max {_format.percent(limit)} ({', '.join(names)})")
+        for limit, names in sorted(scopes.items())
+    ]
 
 
 def _score_gaps(joint: Mapping[str, Any]) -> ScoreGaps | None:
@@ -918,36 +937,48 @@ def _is_changed(rows: Sequence[Mapping[str, Any]], key: str) -> bool:
 
 def _examples(results: Mapping[str, Any], attributes: Sequence[str]) -> Examples:
     columns = _example_columns(results, attributes)
-    column_names = results.get("matrix", {}).get("columns", {})
-    encoded = {column_names.get(name) for name in attributes} - set(attributes)
-
-    items = []
-    for example in results.get("examples", []):
-        rows = example["rows"]
-        changed = {key for key in columns if _is_changed(rows, key)}
-        clones = [_clone(row, columns, changed, attributes) for row in rows]
-        fields = [
-            FieldRow(
-                name=key,
-                kind=_field_kind(key, attributes, encoded, changed),
-                cells=[clone.cells[index] for clone in clones],
-                is_changed=key in changed,
-            )
-            for index, key in enumerate(columns)
-        ]
-        items.append(
-            Example(
-                profile_id=_format.value_text(example["profile_id"]),
-                flipped=_format.join_words(example.get("flipped") or attributes),
-                clones=clones,
-                fields=fields,
-            )
-        )
+    items = [
+        _example(example, columns, results, attributes)
+        for example in results.get("examples", [])
+    ]
     return Examples(
         columns=columns,
         items=items,
         summary=_examples_summary(results, items),
         evidence=_evidence(items[0]) if items else None,
+    )
+
+
+def _example(
+    example: Mapping[str, Any],
+    columns: Sequence[str],
+    results: Mapping[str, Any],
+    attributes: Sequence[str],
+) -> Example:
+    column_names = results.get("matrix", {}).get("columns", {})
+    encoded = {column_names.get(name) for name in attributes} - set(attributes)
+    rows = example["rows"]
+    changed = {key for key in columns if _is_changed(rows, key)}
+
+    clones = [_clone(row, columns, changed, attributes) for row in rows]
+    fields = [
+        FieldRow(
+            name=key,
+            kind=_field_kind(key, attributes, encoded, changed),
+            cells=[clone.cells[index] for clone in clones],
+            is_changed=key in changed,
+        )
+        for index, key in enumerate(columns)
+    ]
+    return Example(
+        profile_id=_format.value_text(example["profile_id"]),
+        flipped=_format.join_words(example.get("flipped") or attributes),
+        clones=clones,
+        fields=fields,
+        changed=[f.name for f in fields if f.is_changed],
+        shared=[f for f in fields if not f.is_changed],
+        # Beyond three clones, columns get too narrow: one row per clone reads better.
+        is_wide=len(clones) > _SIDE_BY_SIDE,
     )
 
 
@@ -995,6 +1026,11 @@ def _clone(
         ),
         cells=[
             Cell(_format.value_text(row.get(key)), key in changed) for key in columns
+        ],
+        changed_cells=[
+            Cell(_format.value_text(row.get(key)), True)
+            for key in columns
+            if key in changed
         ],
         decision=Decision(
             text="selected" if is_selected else "not selected",
@@ -1172,8 +1208,9 @@ def _environment(
         rows.append(ProvenanceRow("Libraries", libraries, False))
     git = provenance.get("git")
     if git and git.get("commit"):
-        dirty = " (with uncommitted changes)" if git.get("dirty") else ""
-        rows.append(ProvenanceRow("Git commit", f"{git['commit']}{dirty}", True))
+        rows.append(ProvenanceRow("Git commit", git["commit"], True))
+        changes = "yes: the run may not match the commit" if git.get("dirty") else "no"
+        rows.append(ProvenanceRow("Uncommitted changes", changes, False))
     else:
         rows.append(ProvenanceRow("Git commit", "not in a git repository", False))
     return rows
