@@ -514,9 +514,9 @@ def test_hostile_values_are_escaped_in_junit():
 
 
 def test_hostile_attribute_names_reach_junit_intact():
-    """Check that a criterion label full of markup survives as an attribute value."""
+    """Check that markup in a label survives and XML-illegal characters are dropped."""
     results = _results("loan")
-    results["criteria"][0]["label"] = PAYLOAD
+    results["criteria"][0]["label"] = f"{PAYLOAD}\x07\x00"
 
     root = ET.fromstring(render(results, "junit"))
 

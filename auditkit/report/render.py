@@ -362,7 +362,7 @@ def _render_template(environment: jinja2.Environment, name: str, **context: Any)
             hint="custom templates may only include or extend names that exist",
         ) from err
     except Exception as err:
-        file, line = _template_frame(err, environment)
+        file, line = _template_frame(err)
         if file is None:
             raise
         problem = (
@@ -379,15 +379,13 @@ def _render_template(environment: jinja2.Environment, name: str, **context: Any)
         ) from err
 
 
-def _template_frame(
-    err: BaseException, environment: jinja2.Environment
-) -> tuple[str | None, int | None]:
+def _template_frame(err: BaseException) -> tuple[str | None, int | None]:
     """Find the template file and line where rendering failed.
 
     Jinja rewrites tracebacks so that template code shows its own file name and
-    line; the innermost such frame is where the template went wrong.
+    line; the innermost frame that is not Python is where the template went wrong.
     """
     for frame in reversed(traceback.extract_tb(err.__traceback__)):
-        if frame.filename.endswith((".j2", ".jinja", ".html", ".md", ".xml", ".css")):
+        if not frame.filename.endswith(".py") and not frame.filename.startswith("<"):
             return frame.filename, frame.lineno
     return None, None
