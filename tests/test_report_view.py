@@ -323,3 +323,15 @@ def test_zero_parity_ratio_reads_as_zero_not_as_a_multiple():
     assert view.attributes[0].summary.endswith(
         "the lowest is zero, so their ratio is 0."
     )
+
+
+def test_point_bound_failure_measures_the_estimate_not_the_interval():
+    """Check that bound: point says by how much the estimate misses."""
+    results = _results("loan")
+    results["criteria"][0].update(value=0.02, low=0.005, high=0.04, bound="point")
+
+    flip = build_view(results).criteria[0]
+
+    assert flip.judgement == (
+        "Not met: the estimate is above the maximum, by 1 percentage point."
+    )

@@ -458,15 +458,19 @@ def _judgement(criterion: Mapping[str, Any], kind: str, confidence: str) -> str:
     limit = criterion["max"] if above else criterion.get("min")
     nearest = (low if above else high) if on_interval else value
     side = "above the maximum" if above else "below the minimum"
-    if limit is None or nearest is None:
+    beyond = None
+    if limit is not None and nearest is not None:
+        beyond = nearest - limit if above else limit - nearest
+    if beyond is None or beyond <= 0:
         return f"Not met: {judged} is {side}."
     by = "by at least" if on_interval else "by"
-    return f"Not met: {judged} is {side}, {by} {_margin(kind, abs(nearest - limit))}."
+    return f"Not met: {judged} is {side}, {by} {_margin(kind, beyond)}."
 
 
 def _margin(kind: str, difference: float) -> str:
     if kind in ("share", "points"):
-        return f"{_format.percent(difference)[:-1]} percentage points"
+        number = _format.percent(difference)[:-1]
+        return f"{number} percentage point{'' if number == '1' else 's'}"
     return _format.decimal(difference)
 
 
