@@ -67,7 +67,8 @@ def _print_to_pdf(chromium: str, html: Path, pdf: Path, profile: Path) -> None:
         f"--print-to-pdf={pdf}",
         html.as_uri(),
     ]
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and pdf.exists(), done.stderr[-2000:]
 
 
 def _squash(text: str) -> str:
