@@ -1061,7 +1061,7 @@ def _examples_summary(results: Mapping[str, Any], items: Sequence[Example]) -> s
         f"Showing {_format.count(len(items))} of "
         f"{_format.plural(flipped, 'flipped profile')}, "
         "lowest profile number first. Each profile's clones are identical except "
-        "for the highlighted values, yet the model decided differently."
+        "for the values marked as changed, yet the model decided differently."
     )
 
 
