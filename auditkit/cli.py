@@ -28,7 +28,10 @@ from rich.table import Table
 
 from . import api
 from ._version import __version__
+from .engine import DEFAULT_MAX_ROWS
 from .errors import AuditError, AuditWarning, SpecError
+from .executors import EXECUTORS
+from .matrix import Design
 from .results import AuditResult
 
 __all__ = ["main", "worst_exit_code"]
@@ -146,10 +149,11 @@ def _run_with_progress(audit, options: dict):
     )
     with Progress(*columns, console=stderr, transient=True) as bar:
         task = bar.add_task(f"auditing {audit.spec.name}", total=None, speed="")
+        clones = Design.from_spec(audit.spec.protected).combinations
 
         def advance(done: int, total: int) -> None:
             elapsed = bar.tasks[0].elapsed or 0
-            speed = f"{done / elapsed:,.0f} profiles/s" if elapsed else ""
+            speed = f"{done * clones / elapsed:,.0f} rows/s" if elapsed else ""
             bar.update(task, completed=done, total=total, speed=speed)
 
         return api.run_and_report(audit, progress=advance, **options)
@@ -177,15 +181,39 @@ def cli(verbose: int) -> None:
     show_default=True,
     help="Exit code for an inconclusive verdict: review (4), pass (0) or fail (1).",
 )
-@click.option("--chunk-size", type=click.IntRange(min=1), help="Profiles per chunk.")
-@click.option("--max-rows", type=click.IntRange(min=1), help="Refuse larger matrices.")
+@click.option(
+    "--chunk-size", type=click.IntRange(min=1),
+    help="Profiles per chunk (default: chosen from the memory free).",
+)
+@click.option(
+    "--max-rows", type=click.IntRange(min=1),
+    help="Refuse matrices with more rows (profiles x combinations) "
+    f"[default: {DEFAULT_MAX_ROWS:,}].",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=1, show_default=True,
+    help="Processes scoring chunks; the figures do not depend on it.",
+)
+@click.option(
+    "--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+    help="Score on this machine, or on a dask.distributed cluster.",
+)
+@click.option(
+    "--scheduler", metavar="ADDRESS",
+    help="Dask scheduler to send chunks to, e.g. tcp://10.0.0.5:8786 "
+    "(with --executor dask; default: a local cluster of --workers).",
+)
 @click.option("--templates", type=click.Path(file_okay=False), help="Custom report templates.")
 @click.option("--progress/--no-progress", default=True, help="Progress bar on long runs.")
-def run(audits, out, seed, size, inconclusive, chunk_size, max_rows, templates, progress):
+def run(
+    audits, out, seed, size, inconclusive, chunk_size, max_rows, workers, executor,
+    scheduler, templates, progress,
+):
     """Run audits, write their reports, exit with the worst verdict."""
     options = {
         "out": out, "seed": seed, "size": size, "chunk_size": chunk_size,
-        "max_rows": max_rows, "templates": templates,
+        "max_rows": max_rows, "templates": templates, "workers": workers,
+        "executor": executor, "scheduler": scheduler,
     }
     codes = [_run_one(path, options, inconclusive, progress) for path in audits]
     return worst_exit_code(codes)
