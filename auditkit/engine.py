@@ -25,7 +25,7 @@ import pandas as pd
 from . import population
 from .criteria import judge_all, verdict_of
 from .errors import AuditError, AuditWarning, DataError
-from .executors import map_chunks
+from .executors import check_executor, map_chunks
 from .loader import LoadedAudit, check_audit
 from .matrix import Design, expand
 from .metrics import ChunkStats, reduce_chunk, summarize
@@ -85,17 +85,6 @@ class Plan:
 class ChunkTask:
     start: int
     stop: int
-
-
-@dataclass
-class PreparedChunk:
-    """A chunk up to the model call: its clones' features, and for the matrix
-    file its full base profiles and linked fields."""
-
-    task: ChunkTask
-    features: pd.DataFrame
-    base: pd.DataFrame | None = None
-    linked: dict[str, tuple[int, list[Any]]] | None = None
 
 
 def _linked_fields(
@@ -188,7 +177,7 @@ def _examples(plan: Plan, clones: dict[int, dict]) -> dict[int, dict]:
 
     Args:
         clones: Profile id -> its ``decisions`` and ``scores``, shaped like
-            the design, as :func:`finish_chunk` keeps them.
+            the design, as :func:`score_chunk` keeps them.
 
     Profiles of one random block are generated together, once.
     """
@@ -253,70 +242,6 @@ def _varies(decisions: np.ndarray, axis: int) -> bool:
     return bool(varies.any())
 
 
-def prepare_chunk(
-    plan: Plan, task: ChunkTask, *, keep_matrix: bool = False
-) -> PreparedChunk:
-    """Generate and clone profiles ``[task.start, task.stop)``: all but the model.
-
-    Only the columns the model reads are generated and cloned, unless the
-    matrix file needs every column.
-    """
-    base = _base_profiles(plan, task.start, task.stop, full=keep_matrix)
-    linked = _linked_fields(
-        plan, task.start, task.stop, names=None if keep_matrix else plan.features
-    )
-    features = expand(
-        base, plan.design, linked=linked, columns=plan.features, labels=False
-    )
-    if not keep_matrix:
-        return PreparedChunk(task, features)
-    return PreparedChunk(task, features, base, linked)
-
-
-def finish_chunk(
-    plan: Plan, model: Model, chunk: PreparedChunk, *, examples: int
-) -> tuple[ChunkStats, pd.DataFrame | None]:
-    """Score a prepared chunk and reduce it to statistics.
-
-    The statistics keep the decisions and scores of the chunk's first
-    ``examples`` flipped profiles; :func:`run_audit` turns the few that make
-    the report into rows once all chunks are merged.
-    """
-    decided, scored = model.decide(chunk.features)
-    shape = (len(chunk.features) // plan.design.combinations, *plan.design.shape)
-    decisions = np.asarray(decided, dtype=bool).reshape(shape)
-    scores = None
-    if scored is not None:
-        scores = np.asarray(scored, dtype=np.float64).reshape(shape)
-
-    stats = reduce_chunk(
-        _profile_columns(decisions),
-        None if scores is None else _profile_columns(scores),
-        first_profile=chunk.task.start,
-        examples=examples,
-    )
-    stats.example_rows = {
-        profile_id: {
-            "decisions": decisions[profile_id - chunk.task.start].copy(),
-            "scores": None
-            if scores is None
-            else scores[profile_id - chunk.task.start].copy(),
-        }
-        for profile_id in stats.examples
-    }
-    matrix = None
-    if chunk.base is not None:
-        matrix = _clone_rows(plan, chunk.base, chunk.linked or {}, decisions, scores)
-    return stats, matrix
-
-
-def _profile_columns(values: np.ndarray) -> np.ndarray:
-    """One attribute's clones as columns: numpy then reduces each profile's
-    clones with whole-column operations, several times faster than row by row.
-    """
-    return np.asfortranarray(values) if values.ndim == 2 else values
-
-
 def score_chunk(
     plan: Plan,
     model: Model,
@@ -325,9 +250,52 @@ def score_chunk(
     examples: int,
     keep_matrix: bool = False,
 ) -> tuple[ChunkStats, pd.DataFrame | None]:
-    """Generate, clone, score and reduce profiles ``[task.start, task.stop)``."""
-    chunk = prepare_chunk(plan, task, keep_matrix=keep_matrix)
-    return finish_chunk(plan, model, chunk, examples=examples)
+    """Generate, clone, score and reduce profiles ``[task.start, task.stop)``.
+
+    Only the columns the model reads are generated and cloned, unless the
+    matrix file needs every column. The statistics keep the decisions and
+    scores of the chunk's first ``examples`` flipped profiles; :func:`run_audit`
+    turns the few that make the report into rows once all chunks are merged.
+    """
+    base = _base_profiles(plan, task.start, task.stop, full=keep_matrix)
+    linked = _linked_fields(
+        plan, task.start, task.stop, names=None if keep_matrix else plan.features
+    )
+    features = expand(
+        base, plan.design, linked=linked, columns=plan.features, labels=False
+    )
+
+    decided, scored = model.decide(features)
+    shape = (len(base), *plan.design.shape)
+    decisions = np.asarray(decided, dtype=bool).reshape(shape)
+    scores = None
+    if scored is not None:
+        scores = np.asarray(scored, dtype=np.float64).reshape(shape)
+
+    stats = reduce_chunk(
+        _profile_columns(decisions),
+        None if scores is None else _profile_columns(scores),
+        first_profile=task.start,
+        examples=examples,
+    )
+    stats.example_rows = {
+        profile_id: {
+            "decisions": decisions[profile_id - task.start].copy(),
+            "scores": None
+            if scores is None
+            else scores[profile_id - task.start].copy(),
+        }
+        for profile_id in stats.examples
+    }
+    matrix = _clone_rows(plan, base, linked, decisions, scores) if keep_matrix else None
+    return stats, matrix
+
+
+def _profile_columns(values: np.ndarray) -> np.ndarray:
+    """One attribute's clones as columns: numpy then reduces each profile's
+    clones with whole-column operations, several times faster than row by row.
+    """
+    return np.asfortranarray(values) if values.ndim == 2 else values
 
 
 def _chunk_tasks(size: int, chunk_size: int) -> Iterator[ChunkTask]:
@@ -474,8 +442,8 @@ def _check_size(size: int, design: Design, max_rows: int | None) -> None:
         raise AuditError(
             f"the matrix would have {rows:,} rows ({size:,} profiles x "
             f"{design.combinations} combinations), above the limit of {limit:,}",
-            hint="lower population.size or --size, or raise the limit with "
-            f"--max-rows {rows} (max_rows= in Python)",
+            hint="lower population.size or --size, or raise the limit: "
+            f"--max-rows {rows} on the command line, max_rows={rows} in Python",
         )
 
 
@@ -529,7 +497,8 @@ def run_audit(
     """
     if not isinstance(audit, LoadedAudit):
         audit = check_audit(audit)
-    _check_counts(chunk_size=chunk_size, workers=workers)
+    _check_chunk_size(chunk_size)
+    check_executor(executor, scheduler, workers)
     plan, model = plan_audit(audit, size=size, seed=seed, max_rows=max_rows)
     chunk_size = chunk_size or _auto_chunk_size(plan, workers=workers)
     examples = audit.spec.report.examples
@@ -566,16 +535,11 @@ def run_audit(
     return _result(audit, plan, model, merged)
 
 
-def _check_counts(*, chunk_size: int | None, workers: int) -> None:
+def _check_chunk_size(chunk_size: int | None) -> None:
     if chunk_size is not None and chunk_size < 1:
         raise AuditError(
             f"chunk size must be at least 1 profile, got {chunk_size}",
             hint="leave --chunk-size out to choose it from the memory free",
-        )
-    if workers < 1:
-        raise AuditError(
-            f"workers must be at least 1, got {workers}",
-            hint=f"use --workers 1 .. {os.cpu_count() or 1} (one per core)",
         )
 
 
