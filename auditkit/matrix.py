@@ -68,14 +68,14 @@ class Design:
         encodings = self.encodings[attribute]
         if all(isinstance(value, str) for value in encodings):
             codes = np.tile(per_combination, profiles)
-            return pd.Categorical.from_codes(codes, categories=list(encodings))
+            return pd.Categorical.from_codes(codes, categories=pd.Index(encodings))
         return np.tile(np.asarray(encodings)[per_combination], profiles)
 
-    def label_column(self, attribute: int, profiles: int) -> pd.Categorical:
+    def label_column(self, attribute: int, profiles: int) -> pd.Categorical[str]:
         """The label column of one attribute, as a categorical over its labels."""
         codes = self.value_indices()[:, attribute]
         return pd.Categorical.from_codes(
-            np.tile(codes, profiles), categories=list(self.labels[attribute])
+            np.tile(codes, profiles), categories=pd.Index(self.labels[attribute])
         )
 
 
@@ -102,7 +102,7 @@ def _linked_column(
 ) -> Any:
     """Each clone's linked value: the value generated for its label."""
     chosen = design.value_indices()[:, attribute]
-    arrays = [
+    arrays: list[Any] = [
         values.array if isinstance(values, pd.Series) else values
         for values in values_by_label
     ]
