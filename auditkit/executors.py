@@ -15,7 +15,6 @@ threads times workers stays within the cores.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import logging
@@ -49,8 +48,6 @@ logger = logging.getLogger(__name__)
 EXECUTORS = ("local", "dask")
 #: Chunks queued per worker thread beyond the one it is scoring.
 _AHEAD = 1
-#: Seconds to wait for a dask scheduler to answer.
-_CONNECT_TIMEOUT = 30
 
 ChunkResult = tuple["ChunkStats", "pd.DataFrame | None"]
 
@@ -176,7 +173,10 @@ def _in_processes(
         initargs=(_payload(plan, model), threads),
     )
     try:
-        submit = functools.partial(pool.submit, _score_in_worker, score)
+
+        def submit(task: ChunkTask) -> Future:
+            return pool.submit(_score_in_worker, score, task)
+
         yield from _in_order(submit, tasks, ahead=workers * (1 + _AHEAD))
     except BrokenProcessPool as err:
         raise ModelError(
@@ -254,7 +254,7 @@ def _client(distributed: Any, scheduler: str | None, workers: int) -> Iterator[A
         )
         address = cluster.scheduler_address
     try:
-        client = distributed.Client(address, timeout=_CONNECT_TIMEOUT)
+        client = distributed.Client(address)
     except (OSError, TimeoutError, ValueError) as err:
         if cluster is not None:
             cluster.close()
