@@ -179,53 +179,48 @@ def _examples(plan: Plan, clones: dict[int, dict]) -> dict[int, dict]:
         clones: Profile id -> its ``decisions`` and ``scores``, shaped like
             the design, as :func:`score_chunk` keeps them.
 
-    Profiles of one random block are generated together, once.
+    The profiles of one random block are generated and cloned together.
     """
     examples = {}
     ids = sorted(clones)
     for _, group in itertools.groupby(ids, key=lambda i: i // population.BLOCK_SIZE):
         members = list(group)
         start, stop = members[0], members[-1] + 1
-        base = _base_profiles(plan, start, stop)
-        linked = _linked_fields(plan, start, stop)
-        for profile_id in members:
-            at = profile_id - start
-            one = {
-                name: (attribute, [_slice(values, at) for values in by_label])
-                for name, (attribute, by_label) in linked.items()
-            }
+        positions = np.asarray(members) - start
+        base = _base_profiles(plan, start, stop).iloc[positions]
+        linked = {
+            name: (attribute, [_take(values, positions) for values in by_label])
+            for name, (attribute, by_label) in _linked_fields(plan, start, stop).items()
+        }
+        decisions = np.stack([clones[i]["decisions"] for i in members])
+        scores = None
+        if clones[members[0]]["scores"] is not None:
+            scores = np.stack([clones[i]["scores"] for i in members])
+        frame = _clone_rows(plan, base, linked, decisions, scores)
+        rows = frame.to_dict(orient="records")
+        width = plan.design.combinations
+        for offset, profile_id in enumerate(members):
             examples[profile_id] = _example(
-                plan, base.iloc[at : at + 1], one, **clones[profile_id]
+                plan,
+                profile_id,
+                rows[offset * width : (offset + 1) * width],
+                decisions[offset],
             )
     return examples
 
 
-def _slice(values: Any, at: int) -> Any:
-    return (
-        values.iloc[at : at + 1]
-        if isinstance(values, pd.Series)
-        else values[at : at + 1]
-    )
+def _take(values: Any, positions: np.ndarray) -> Any:
+    if isinstance(values, pd.Series):
+        return values.iloc[positions]
+    return values[positions]
 
 
 def _example(
-    plan: Plan,
-    base: pd.DataFrame,
-    linked: dict,
-    decisions: np.ndarray,
-    scores: np.ndarray | None,
+    plan: Plan, profile_id: int, records: list[dict], decisions: np.ndarray
 ) -> dict:
     """One profile's clones as rows of plain values, and what flipped."""
-    frame = _clone_rows(
-        plan,
-        base,
-        linked,
-        decisions[None, ...],
-        None if scores is None else scores[None, ...],
-    )
     rows = [
-        {key: _json_value(value) for key, value in record.items()}
-        for record in frame.to_dict(orient="records")
+        {key: _json_value(value) for key, value in record.items()} for record in records
     ]
     for row in rows:
         row["decision"] = bool(row["decision"])
@@ -234,7 +229,7 @@ def _example(
         for axis, name in enumerate(plan.design.names, start=1)
         if _varies(decisions[None, ...], axis)
     ]
-    return {"profile_id": int(base.index[0]), "flipped": flipped, "rows": rows}
+    return {"profile_id": profile_id, "flipped": flipped, "rows": rows}
 
 
 def _varies(decisions: np.ndarray, axis: int) -> bool:
