@@ -7,6 +7,7 @@ process with one chunk; memory must not grow with the number of profiles.
 from __future__ import annotations
 
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -308,3 +309,15 @@ def test_ten_million_profiles_run_in_bounded_memory(write_audit):
         check=True,
     )
     assert int(done.stdout) * 1024 < 1.5 * 2**30
+
+
+def test_long_runs_log_rows_a_second_and_time_left(write_audit, monkeypatch, caplog):
+    """Check the progress line of the log: rows scored, rows a second, time left."""
+    monkeypatch.setattr(engine, "LOG_EVERY", 0.0)
+    with caplog.at_level("INFO", logger="auditkit.engine"):
+        run_audit(write_audit(), size=4000, chunk_size=1000)
+    lines = [r.getMessage() for r in caplog.records if "rows/s" in r.getMessage()]
+    assert len(lines) == 3  # after chunks 1 to 3; the last chunk ends the run
+    assert re.fullmatch(
+        r"scored 2,000 of 8,000 rows, [\d,]+ rows/s, about [\d,]+ s left", lines[0]
+    )
