@@ -332,20 +332,23 @@ def _payload(plan: Plan, model: Model) -> bytes:
     """The plan and the loaded model, pickled once for every worker.
 
     With cloudpickle, modules loaded from the audit's folder (the model's
-    own code) are pickled by value.
+    own code) are pickled by value; without it, workers import them by name
+    from the audit's folder.
     """
     try:
         import cloudpickle
     except ImportError:
-        return pickle.dumps((plan, model), protocol=pickle.HIGHEST_PROTOCOL)
-    modules = _audit_modules(plan.base_dir)
-    for module in modules:
-        cloudpickle.register_pickle_by_value(module)
-    try:
-        return cloudpickle.dumps((plan, model), protocol=pickle.HIGHEST_PROTOCOL)
-    finally:
+        blob = pickle.dumps((plan, model), protocol=pickle.HIGHEST_PROTOCOL)
+    else:
+        modules = _audit_modules(plan.base_dir)
         for module in modules:
-            cloudpickle.unregister_pickle_by_value(module)
+            cloudpickle.register_pickle_by_value(module)
+        try:
+            blob = cloudpickle.dumps((plan, model), protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            for module in modules:
+                cloudpickle.unregister_pickle_by_value(module)
+    return pickle.dumps((str(plan.base_dir), blob), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _audit_modules(base_dir: Path) -> list[Any]:
@@ -364,11 +367,10 @@ def _audit_modules(base_dir: Path) -> list[Any]:
 
 
 def _load(payload: bytes) -> tuple[Plan, Model]:
-    plan, model = pickle.loads(payload)
-    folder = str(plan.base_dir)
-    # Without cloudpickle the model's module is imported by name.
+    folder, blob = pickle.loads(payload)
     if Path(folder).is_dir() and folder not in sys.path:
-        sys.path.append(folder)
+        sys.path.append(folder)  # for modules pickled by name
+    plan, model = pickle.loads(blob)
     return plan, model
 
 
