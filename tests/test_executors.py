@@ -109,6 +109,16 @@ def test_worker_processes_give_the_results_of_one_process(screening_audit):
     assert len(alone_matrix) == 900 * 6
 
 
+def test_workers_import_the_model_module_when_cloudpickle_is_missing(
+    screening_audit, monkeypatch
+):
+    """Check that without cloudpickle, workers find the model in the audit folder."""
+    alone, _ = _run(screening_audit)
+    monkeypatch.setitem(sys.modules, "cloudpickle", None)
+    parallel, _ = _run(screening_audit, chunk_size=300, workers=2)
+    assert parallel == alone
+
+
 def test_dask_cluster_gives_the_results_of_a_local_run(screening_audit):
     """Check byte-identical results and matrix from a 2-worker LocalCluster."""
     distributed = pytest.importorskip("distributed")
@@ -142,7 +152,8 @@ def test_model_travels_by_value_to_a_worker_without_the_audit_folder(
     )
     script = (
         "import pickle, sys\n"
-        "plan, model = pickle.loads(sys.stdin.buffer.read())\n"
+        "folder, blob = pickle.loads(sys.stdin.buffer.read())\n"
+        "plan, model = pickle.loads(blob)\n"
         f"frame = pickle.loads({pickle.dumps(frame)!r})\n"
         "print(model.decide(frame)[1].round(6).tolist())\n"
     )
