@@ -180,9 +180,11 @@ def _in_processes(
         yield from _in_order(submit, tasks, ahead=workers * (1 + _AHEAD))
     except BrokenProcessPool as err:
         raise ModelError(
-            "a worker process stopped while scoring (out of memory, or the model "
-            "crashed the interpreter)",
-            hint="retry with fewer --workers or a smaller --chunk-size",
+            "a worker process stopped while scoring: out of memory, the model "
+            "crashed the interpreter, or a script started workers without an "
+            '`if __name__ == "__main__":` guard',
+            hint="guard the script's entry point, or retry with fewer --workers "
+            "or a smaller --chunk-size",
         ) from err
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
