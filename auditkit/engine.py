@@ -484,8 +484,13 @@ def run_audit(
         progress: Called with (profiles done, profiles in all) after each chunk.
         matrix_sink: Receives every chunk of the full matrix, in profile order.
         workers: Processes that score chunks; figures do not depend on it.
+            Worker processes are started afresh and import the calling
+            script, so a script passing ``workers > 1`` must guard its entry
+            point with ``if __name__ == "__main__":``.
         executor: ``local`` (this machine) or ``dask`` (a dask.distributed cluster).
-        scheduler: Address of the dask scheduler, with ``executor="dask"``.
+        scheduler: Address of the dask scheduler, with ``executor="dask"``;
+            dask's configured address, else a local cluster of ``workers``
+            processes, when None.
 
     Raises:
         AuditError: The audit, its data or its model is unusable.
