@@ -1,6 +1,6 @@
 """What the engine adds to the model's own time, its memory, and its speed-ups.
 
-Run with ``python -m tests.benchmarks.bench_engine`` (about four minutes on
+Run with ``python -m tests.benchmarks.bench_engine`` (about two minutes on
 two cores). It prints five figures, each against its target:
 
 a. audit time / bare ``predict_proba`` time on the same matrix: 1,000,000
