@@ -669,3 +669,37 @@ def test_list_providers_without_filter_lists_every_provider():
     names = {info.name.split(".")[0] for info in population.list_providers()}
 
     assert {"person", "address", "numeric", "cryptographic", "datetime"} <= names
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "debt / income",
+        "income - 2 * debt ** 2 // 7 % 5",
+        "-debt + abs(income - 50)",
+        "log1p(income) + sqrt(debt)",
+        "(income > 40) & (debt < 5)",
+        "income > 40 and debt < 5 or not debt > 2",
+        "1 < debt <= 4",
+        "status == 'a'",
+        "status in ['a', 'c']",
+        "status not in ('a',)",
+        "3",
+    ],
+)
+def test_expression_matches_pandas_eval(expression):
+    """Check that expressions evaluate exactly as DataFrame.eval would."""
+    from auditkit.population.expressions import evaluate
+
+    frame = pd.DataFrame(
+        {
+            "income": [10.0, 45.0, 80.0, 60.0],
+            "debt": [1, 3, 6, 4],
+            "status": pd.Categorical(["a", "b", "c", "a"]),
+        }
+    )
+    expected = frame.eval(expression, engine="python")
+    if not isinstance(expected, pd.Series):
+        expected = pd.Series([expected] * len(frame))
+    result = evaluate(expression, frame)
+    assert result.tolist() == pytest.approx(expected.tolist())

@@ -1,17 +1,20 @@
-"""Expression fields: checked as a small safe grammar, evaluated by pandas.
+"""Expression fields: checked as a small safe grammar, evaluated column-wise.
 
 An expression may use field and record names, numbers, strings, arithmetic,
 comparisons, ``and``/``or``/``not`` and a few numeric functions. Attribute
-access, subscripts and any other call are refused before pandas sees the
-text, so an audit file cannot run arbitrary code.
+access, subscripts and any other call are refused before the
+text is evaluated, so an audit file cannot run arbitrary code.
 """
 
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import Problem, format_choices
@@ -184,14 +187,113 @@ def order_expressions(expressions: Mapping[str, str]) -> list[str]:
     return ordered
 
 
+_BINARY = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
+_COMPARE = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+}
+
+
+def _membership(left: Any, right: Any, negate: bool) -> Any:
+    values = right if isinstance(right, list | tuple) else [right]
+    found = left.isin(values) if isinstance(left, pd.Series) else left in values
+    return ~found if negate else found
+
+
+def _compare(op: ast.cmpop, left: Any, right: Any) -> Any:
+    if isinstance(op, ast.In | ast.NotIn):
+        return _membership(left, right, isinstance(op, ast.NotIn))
+    if type(op) not in _COMPARE:
+        raise ExpressionError(f"{type(op).__name__} comparisons are not supported")
+    return _COMPARE[type(op)](left, right)
+
+
+class _Evaluator:
+    """Evaluates a checked expression tree column-wise, as pandas.eval would.
+
+    ``and``, ``or`` and ``not`` act elementwise, as in pandas.eval; every
+    operation is one vectorised pandas or numpy call over the whole column.
+    """
+
+    def __init__(self, frame: pd.DataFrame, quoted: dict[str, str]):
+        self.frame = frame
+        self.quoted = quoted
+
+    def __call__(self, node: ast.AST) -> Any:
+        method = getattr(self, f"_{type(node).__name__.lower()}")
+        return method(node)
+
+    def _expression(self, node: ast.Expression) -> Any:
+        return self(node.body)
+
+    def _name(self, node: ast.Name) -> Any:
+        return self.frame[self.quoted.get(node.id, node.id)]
+
+    def _constant(self, node: ast.Constant) -> Any:
+        return node.value
+
+    def _list(self, node: ast.List) -> list:
+        return [self(item) for item in node.elts]
+
+    _tuple = _list
+
+    def _binop(self, node: ast.BinOp) -> Any:
+        return _BINARY[type(node.op)](self(node.left), self(node.right))
+
+    def _unaryop(self, node: ast.UnaryOp) -> Any:
+        operand = self(node.operand)
+        if isinstance(node.op, ast.Not):
+            return ~operand if isinstance(operand, pd.Series) else not operand
+        return _UNARY[type(node.op)](operand)
+
+    def _boolop(self, node: ast.BoolOp) -> Any:
+        combine = operator.and_ if isinstance(node.op, ast.And) else operator.or_
+        values = [self(value) for value in node.values]
+        result = values[0]
+        for value in values[1:]:
+            result = combine(result, value)
+        return result
+
+    def _compare(self, node: ast.Compare) -> Any:
+        left = self(node.left)
+        result = None
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = self(comparator)
+            outcome = _compare(op, left, right)
+            result = outcome if result is None else result & outcome
+            left = right
+        return result
+
+    def _call(self, node: ast.Call) -> Any:
+        function = getattr(np, node.func.id)  # type: ignore[attr-defined]
+        return function(*(self(argument) for argument in node.args))
+
+
 def evaluate(expression: str, frame: pd.DataFrame) -> pd.Series:
     """Evaluate a checked expression over the columns of ``frame``."""
     names = expression_names(expression)
     missing = [name for name in names if name not in frame.columns]
     if missing:
         raise ExpressionError(f"expression uses unknown name {missing[0]!r}")
-    columns = frame[names] if names else frame.iloc[:, :0]
-    result = columns.eval(expression, engine="python", local_dict={}, global_dict={})
+    tree, quoted = _parse(expression)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = _Evaluator(frame, quoted)(tree)
     if not isinstance(result, pd.Series):
-        result = pd.Series(result, index=frame.index)
+        result = pd.Series(np.broadcast_to(result, len(frame)), index=frame.index)
     return result
