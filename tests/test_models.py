@@ -148,3 +148,14 @@ def test_skops_file_loads_safely_and_lists_untrusted_types(tmp_path):
         load_model(SkopsModel(path="risky.skops"), tmp_path)
     trusted = sio.get_untrusted_types(file=tmp_path / "risky.skops")
     load_model(SkopsModel(path="risky.skops", trusted=trusted), tmp_path)
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+@pytest.mark.parametrize("index", [0, 1])
+def test_argmax_shortcut_equals_argmax_with_ties(classes, index):
+    """Check the two-class comparison against argmax, exact ties included."""
+    from auditkit.models.base import _argmax_is
+
+    rng = np.random.default_rng(0)
+    proba = rng.integers(0, 4, size=(500, classes)).astype(float)  # many ties
+    assert np.array_equal(_argmax_is(proba, index), proba.argmax(axis=1) == index)

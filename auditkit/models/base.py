@@ -48,6 +48,18 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _argmax_is(proba: np.ndarray, index: int) -> np.ndarray:
+    """``proba.argmax(axis=1) == index``, ties to the first class included.
+
+    With two classes one comparison does it, several times faster.
+    """
+    if proba.shape[1] != 2:
+        return proba.argmax(axis=1) == index
+    if index == 1:
+        return proba[:, 1] > proba[:, 0]
+    return proba[:, 0] >= proba[:, 1]
+
+
 def _final_step(estimator: Any) -> Any:
     steps = getattr(estimator, "steps", None)
     return steps[-1][1] if steps else estimator
@@ -157,7 +169,7 @@ class Model:
             if self.threshold is not None:
                 return scores >= self.threshold, scores
             if type(_final_step(estimator)).__name__ in _ARGMAX_CLASSIFIERS:
-                return proba.argmax(axis=1) == index, scores
+                return _argmax_is(proba, index), scores
         predictions = np.asarray(estimator.predict(frame))
         return predictions == self.favorable, scores
 
