@@ -60,12 +60,6 @@ def wilson_interval(
     return low, high
 
 
-def _fixed(values: np.ndarray) -> int:
-    """Sum values in [0, 1] exactly, as an integer number of 2**-32 units."""
-    units = np.rint(np.asarray(values, dtype=np.float64) * SCORE_SCALE).astype(np.int64)
-    return int(units.sum(dtype=np.int64))
-
-
 @dataclass
 class ChunkStats:
     """Counts and sums of one or more chunks; ``merge`` adds two of them.
@@ -141,11 +135,26 @@ def _add_nested(left, right):
     return left + right
 
 
+def _row_range(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the smallest and largest value across the columns.
+
+    Clones per profile are few, so a loop over columns of whole-chunk
+    operations beats a reduction along the short axis.
+    """
+    low = flat[:, 0].copy()
+    high = flat[:, 0].copy()
+    for column in range(1, flat.shape[1]):
+        np.minimum(low, flat[:, column], out=low)
+        np.maximum(high, flat[:, column], out=high)
+    return low, high
+
+
 def _varies_along(decisions: np.ndarray, axis: int) -> np.ndarray:
     """Per profile: does changing ``axis`` alone, others fixed, change the decision?"""
-    varies = decisions.max(axis=axis) != decisions.min(axis=axis)
-    other_axes = tuple(range(1, varies.ndim))
-    return varies.any(axis=other_axes) if other_axes else varies
+    moved = np.moveaxis(decisions, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    low, high = _row_range(rows)
+    return (low != high).reshape(decisions.shape[0], -1).any(axis=1)
 
 
 def reduce_chunk(
@@ -165,32 +174,51 @@ def reduce_chunk(
     """
     profiles, *shape = decisions.shape
     flat = decisions.reshape(profiles, -1)
-    flipped = flat.max(axis=1) != flat.min(axis=1)
+    low, high = _row_range(flat)
+    flipped = low != high
     stats = ChunkStats.empty(tuple(shape), has_scores=scores is not None)
     stats.profiles = profiles
-    stats.joint_flips = int(flipped.sum())
-    stats.cell_selected = flat.sum(axis=0, dtype=np.int64).tolist()
+    stats.joint_flips = int(np.count_nonzero(flipped))
+    per_cell = np.count_nonzero(flat, axis=0)
+    stats.cell_selected = per_cell.tolist()
     stats.examples = (np.flatnonzero(flipped)[:examples] + first_profile).tolist()
+    units = None if scores is None else _units(scores)
 
     clones_per_value = flat.shape[1]
     for axis, size in enumerate(shape, start=1):
-        stats.attribute_flips[axis - 1] = int(_varies_along(decisions, axis).sum())
         others = tuple(a for a in range(decisions.ndim) if a != axis)
-        stats.selected[axis - 1] = decisions.sum(axis=others, dtype=np.int64).tolist()
         stats.rows[axis - 1] = [profiles * clones_per_value // size] * size
-        if scores is not None:
-            stats.score_units[axis - 1] = [  # type: ignore[index]
-                _fixed(np.take(scores, value, axis=axis)) for value in range(size)
-            ]
+        stats.selected[axis - 1] = _sum_by_value(per_cell, shape, axis - 1)
+        if len(shape) == 1:
+            stats.attribute_flips[0] = stats.joint_flips
+        else:
+            stats.attribute_flips[axis - 1] = int(_varies_along(decisions, axis).sum())
+        if units is not None:
+            sums = units.sum(axis=others, dtype=np.int64) if others else units
+            stats.score_units[axis - 1] = [int(v) for v in sums]  # type: ignore[index]
 
     if scores is not None:
-        flat_scores = scores.reshape(profiles, -1)
-        gaps = flat_scores.max(axis=1) - flat_scores.min(axis=1)
-        stats.gap_units = _fixed(gaps)
+        score_low, score_high = _row_range(scores.reshape(profiles, -1))
+        gaps = score_high - score_low
+        stats.gap_units = int(_units(gaps).sum(dtype=np.int64))
         stats.gap_max = float(gaps.max()) if profiles else 0.0
         bins = np.minimum((gaps * GAP_BINS).astype(np.int64), GAP_BINS - 1)
         stats.gap_counts = np.bincount(bins, minlength=GAP_BINS).tolist()
     return stats
+
+
+def _units(scores: np.ndarray) -> np.ndarray:
+    """Scores as integers in units of 2**-32, so sums are exact and associative."""
+    scaled = np.multiply(scores, SCORE_SCALE, dtype=np.float64)
+    np.rint(scaled, out=scaled)
+    return scaled.astype(np.int64)
+
+
+def _sum_by_value(per_cell: np.ndarray, shape: list[int], attribute: int) -> list[int]:
+    """Selected clones per value of one attribute, from the per-cell counts."""
+    cells = per_cell.reshape(shape)
+    others = tuple(a for a in range(len(shape)) if a != attribute)
+    return [int(v) for v in cells.sum(axis=others)] if others else cells.tolist()
 
 
 def _figure(value: float | None) -> float | None:
