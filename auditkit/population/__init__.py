@@ -8,6 +8,7 @@ into chunks and whichever process draws it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -57,26 +58,28 @@ def generate(
     index = pd.RangeIndex(start, stop)
     if records is None:
         records = load_records(spec, base_dir=base_dir, seed=seed)
+    columns: dict[str, Any] = {}
     if records is not None:
         if stop > len(records):
             raise ValueError(f"profiles up to {stop} asked of {len(records)} records")
-        frame = records.iloc[start:stop].set_axis(index)
-    else:
-        frame = pd.DataFrame(index=index)
+        for name in records.columns:
+            if name not in spec.fields:
+                columns[name] = records[name].iloc[start:stop].values
 
-    columns = {}
+    expressions = {}
     for name, field in spec.fields.items():
-        if not isinstance(field, ExpressionField):
-            columns[name] = generate_field(
-                field, key=name, seed=seed, start=start, stop=stop, locale=spec.locale
-            )
-    frame = _assign(frame, columns)
+        if isinstance(field, ExpressionField):
+            expressions[name] = field.expression
+            continue
+        column = generate_field(
+            field, key=name, seed=seed, start=start, stop=stop, locale=spec.locale
+        )
+        # .values keeps categoricals as categoricals and numbers as numpy
+        columns[name] = column.values if isinstance(column, pd.Series) else column
+    # One block per column and no reordering copy: a chunk's columns are
+    # built once and handed to the matrix as they are.
+    frame = pd.DataFrame(columns, index=index, copy=False)
 
-    expressions = {
-        name: field.expression
-        for name, field in spec.fields.items()
-        if isinstance(field, ExpressionField)
-    }
     for name in _ordered(expressions):
         frame[name] = generate_field(
             spec.fields[name],
@@ -87,15 +90,16 @@ def generate(
             locale=spec.locale,
             frame=frame,
         )
-    record_columns = [] if records is None else list(records.columns)
-    kept = [column for column in record_columns if column not in spec.fields]
-    return frame[kept + list(spec.fields)]
+    wanted = _declared(records, spec)
+    return frame if list(frame.columns) == wanted else frame[wanted]
 
 
-def _assign(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
-    kept = frame.drop(columns=[name for name in columns if name in frame.columns])
-    added = pd.DataFrame(columns, index=frame.index)
-    return pd.concat([kept, added], axis=1) if len(kept.columns) else added
+def _declared(records: pd.DataFrame | None, spec: PopulationSpec) -> list[str]:
+    """Column order of the profiles: record columns not replaced, then fields."""
+    kept = (
+        [] if records is None else [c for c in records.columns if c not in spec.fields]
+    )
+    return [*kept, *spec.fields]
 
 
 def _ordered(expressions: dict[str, str]) -> list[str]:

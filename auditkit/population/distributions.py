@@ -133,14 +133,16 @@ def generate_distribution(
     """
 
     def draw(rng: np.random.Generator, size: int) -> np.ndarray:
-        values = getattr(rng, field.distribution)(**field.args, size=size)
+        values = np.asarray(getattr(rng, field.distribution)(**field.args, size=size))
+        is_float = values.dtype.kind == "f"
         if field.clip is not None:
-            values = np.clip(values, *field.clip)
+            # in place on fresh float draws; a clip may turn integers into floats
+            values = np.clip(values, *field.clip, out=values if is_float else None)
         if field.round is not None:
-            values = np.round(values, field.round)
+            values = np.round(values, field.round, out=values if is_float else None)
             if field.round == 0:
                 values = _whole_numbers(values, field)
-        return np.asarray(values)
+        return values
 
     identity = ("distribution", field.model_dump_json())
     pieces = draw_by_block(

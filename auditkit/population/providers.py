@@ -381,6 +381,8 @@ def _mixture_draw(outcomes: Outcomes) -> _Draw:
     if outcomes.kind == "int":
 
         def draw_int(rng: np.random.Generator, size: int) -> Column:
+            if len(leaves) == 1:  # scalar bounds: several times faster
+                return rng.integers(int(lows[0]), int(highs[0]), size, endpoint=True)
             picked = components(rng, size)
             low, high = lows.astype(np.int64)[picked], highs.astype(np.int64)[picked]
             return rng.integers(low, high, endpoint=True)
@@ -390,6 +392,9 @@ def _mixture_draw(outcomes: Outcomes) -> _Draw:
     precision = leaves[0].precision
 
     def draw_float(rng: np.random.Generator, size: int) -> Column:
+        if len(leaves) == 1:
+            low, high = lows[0], highs[0]
+            return np.round(low + (high - low) * rng.random(size), precision)
         picked = components(rng, size)
         low, high = lows[picked], highs[picked]
         return np.round(low + (high - low) * rng.random(size), precision)
