@@ -40,9 +40,11 @@ logger = logging.getLogger(__name__)
 
 #: Matrix rows (profiles x combinations) above which a run refuses to start.
 DEFAULT_MAX_ROWS = 2_000_000_000
-#: Matrix rows a chunk holds at most: past this a larger model call is no
-#: faster, only larger.
-TARGET_CHUNK_ROWS = 1 << 19
+#: Matrix rows a chunk holds at most. Past this a model call is no faster,
+#: and a chunk's columns fall out of the processor's cache between
+#: generating, cloning, scoring and reducing: at 2**18 rows a cheap model's
+#: audit ran 10-15% faster than at 2**19 (tests/benchmarks/bench_engine.py).
+TARGET_CHUNK_ROWS = 1 << 18
 #: Working memory of one chunk: an eighth of what the machine has free,
 #: shared by the chunks in flight, within these bounds.
 CHUNK_MEMORY_MIN = 32 << 20

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -25,6 +26,7 @@ EXIT_CODES = {"pass": 0, "fail": 1, "inconclusive": 4}
 _VERSIONED = ("auditkit", "mimesis", "pandas", "numpy", "scikit-learn")
 
 
+@functools.cache
 def _version(package: str) -> str | None:
     try:
         return metadata.version(package)
