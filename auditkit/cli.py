@@ -83,7 +83,9 @@ def _threshold(criterion: dict) -> str:
 
 def _summary(result: AuditResult, paths: dict[str, Path]) -> None:
     flip = result.metrics["joint"]["flip_rate"]
-    table = Table(title=f"{result.name}: {result.verdict.upper()}", title_justify="left")
+    table = Table(
+        title=f"{result.name}: {result.verdict.upper()}", title_justify="left"
+    )
     for header in ("criterion", "severity", "figure [interval]", "threshold", "status"):
         table.add_column(header)
     for criterion in result.criteria:
@@ -161,7 +163,9 @@ def _run_with_progress(audit, options: dict):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="auditkit")
-@click.option("-v", "--verbose", count=True, help="More detail: -v for progress, -vv for debug.")
+@click.option(
+    "-v", "--verbose", count=True, help="More detail: -v for progress, -vv for debug."
+)
 def cli(verbose: int) -> None:
     """Counterfactual bias audits for machine-learning models."""
     level = logging.WARNING - 10 * min(verbose, 2)
@@ -171,9 +175,15 @@ def cli(verbose: int) -> None:
 
 @cli.command()
 @click.argument("audits", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(file_okay=False), help="Parent folder of the report folders.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Parent folder of the report folders.",
+)
 @click.option("--seed", type=click.IntRange(min=0), help="Override the audit's seed.")
-@click.option("--size", type=click.IntRange(min=1), help="Override the number of base profiles.")
+@click.option(
+    "--size", type=click.IntRange(min=1), help="Override the number of base profiles."
+)
 @click.option(
     "--inconclusive",
     type=click.Choice(["review", "pass", "fail"]),
@@ -182,38 +192,67 @@ def cli(verbose: int) -> None:
     help="Exit code for an inconclusive verdict: review (4), pass (0) or fail (1).",
 )
 @click.option(
-    "--chunk-size", type=click.IntRange(min=1),
+    "--chunk-size",
+    type=click.IntRange(min=1),
     help="Profiles per chunk (default: chosen from the memory free).",
 )
 @click.option(
-    "--max-rows", type=click.IntRange(min=1),
+    "--max-rows",
+    type=click.IntRange(min=1),
     help="Refuse matrices with more rows (profiles x combinations) "
     f"[default: {DEFAULT_MAX_ROWS:,}].",
 )
 @click.option(
-    "--workers", type=click.IntRange(min=1), default=1, show_default=True,
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
     help="Processes scoring chunks; the figures do not depend on it.",
 )
 @click.option(
-    "--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+    "--executor",
+    type=click.Choice(EXECUTORS),
+    default="local",
+    show_default=True,
     help="Score on this machine, or on a dask.distributed cluster.",
 )
 @click.option(
-    "--scheduler", metavar="ADDRESS",
+    "--scheduler",
+    metavar="ADDRESS",
     help="Dask scheduler to send chunks to, e.g. tcp://10.0.0.5:8786 "
     "(with --executor dask; default: a local cluster of --workers).",
 )
-@click.option("--templates", type=click.Path(file_okay=False), help="Custom report templates.")
-@click.option("--progress/--no-progress", default=True, help="Progress bar on long runs.")
+@click.option(
+    "--templates", type=click.Path(file_okay=False), help="Custom report templates."
+)
+@click.option(
+    "--progress/--no-progress", default=True, help="Progress bar on long runs."
+)
 def run(
-    audits, out, seed, size, inconclusive, chunk_size, max_rows, workers, executor,
-    scheduler, templates, progress,
+    audits,
+    out,
+    seed,
+    size,
+    inconclusive,
+    chunk_size,
+    max_rows,
+    workers,
+    executor,
+    scheduler,
+    templates,
+    progress,
 ):
     """Run audits, write their reports, exit with the worst verdict."""
     options = {
-        "out": out, "seed": seed, "size": size, "chunk_size": chunk_size,
-        "max_rows": max_rows, "templates": templates, "workers": workers,
-        "executor": executor, "scheduler": scheduler,
+        "out": out,
+        "seed": seed,
+        "size": size,
+        "chunk_size": chunk_size,
+        "max_rows": max_rows,
+        "templates": templates,
+        "workers": workers,
+        "executor": executor,
+        "scheduler": scheduler,
     }
     codes = [_run_one(path, options, inconclusive, progress) for path in audits]
     return worst_exit_code(codes)
@@ -236,7 +275,9 @@ def validate(audits):
 
 
 @cli.command()
-@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file, not stdout.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write to this file, not stdout."
+)
 def schema(out):
     """Print or write the JSON Schema of audit files."""
     from .schema import audit_schema, write_schema
@@ -264,7 +305,9 @@ def providers(filter, locale):
     rows = list_providers(filter, locale=locale)
     for info in rows:
         table.add_row(
-            info.name, escape(info.signature), "yes" if info.vectorised else "no",
+            info.name,
+            escape(info.signature),
+            "yes" if info.vectorised else "no",
             escape(info.summary),
         )
     stdout.print(table)
@@ -276,11 +319,18 @@ def providers(filter, locale):
 @cli.command(name="report")
 @click.argument("results", type=click.Path(dir_okay=False))
 @click.option(
-    "--format", "fmt", type=click.Choice(["html", "markdown", "junit"]), required=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "markdown", "junit"]),
+    required=True,
     help="Report to render.",
 )
-@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file, not stdout.")
-@click.option("--templates", type=click.Path(file_okay=False), help="Custom report templates.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False), help="Write to this file, not stdout."
+)
+@click.option(
+    "--templates", type=click.Path(file_okay=False), help="Custom report templates."
+)
 def report_command(results, fmt, out, templates):
     """Re-render a report from a past run's results.json."""
     from . import report
@@ -301,7 +351,9 @@ def report_command(results, fmt, out, templates):
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``auditkit`` command; returns the exit code."""
     try:
-        code = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        code = cli.main(
+            args=list(argv) if argv is not None else None, standalone_mode=False
+        )
     except click.exceptions.Exit as done:
         return done.exit_code
     except click.ClickException as err:

@@ -14,7 +14,11 @@ AUDITS = sorted((Path(__file__).resolve().parent.parent / "audits").glob("*.yaml
 def test_there_are_example_audits():
     """Check that the examples the README promises exist."""
     names = {path.stem for path in AUDITS}
-    assert {"loan-approval-gender", "intersectional-hiring", "credit-age-records"} <= names
+    assert {
+        "loan-approval-gender",
+        "intersectional-hiring",
+        "credit-age-records",
+    } <= names
 
 
 @pytest.mark.parametrize("path", AUDITS, ids=lambda path: path.stem)
