@@ -86,8 +86,9 @@ def _summary(result: AuditResult, paths: dict[str, Path]) -> None:
     table = Table(
         title=f"{result.name}: {result.verdict.upper()}", title_justify="left"
     )
-    for header in ("criterion", "severity", "figure [interval]", "threshold", "status"):
-        table.add_column(header)
+    table.add_column("criterion", overflow="fold")
+    for header in ("severity", "figure [interval]", "threshold", "status"):
+        table.add_column(header, no_wrap=True)
     for criterion in result.criteria:
         status = criterion["status"]
         table.add_row(
@@ -301,7 +302,7 @@ def providers(filter, locale):
 
     table = Table(title="Mimesis providers", title_justify="left")
     for header in ("provider", "arguments", "vectorised", "summary"):
-        table.add_column(header)
+        table.add_column(header, overflow="fold")
     rows = list_providers(filter, locale=locale)
     for info in rows:
         table.add_row(
