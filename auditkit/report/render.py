@@ -20,7 +20,7 @@ import re
 import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import jinja2
 from markupsafe import Markup
@@ -159,7 +159,9 @@ def write_reports(
     text = _results_json(results)
     loaded = json.loads(text)
     documents = {
-        name: text if name == "json" else render(loaded, name, templates=templates)  # type: ignore[arg-type]
+        name: text
+        if name == "json"
+        else render(loaded, cast(Format, name), templates=templates)
         for name in dict.fromkeys(chosen)
     }
 
