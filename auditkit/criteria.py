@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .metrics import wilson_interval
 from .spec import Criterion
 
 __all__ = ["Judgement", "Status", "Verdict", "judge", "judge_all", "verdict_of"]
@@ -30,6 +31,7 @@ class Judgement:
     high: float | None
     status: Status
     message: str
+    confidence: float = 0.95
 
     @property
     def passed(self) -> bool:
@@ -46,6 +48,7 @@ class Judgement:
             "max": criterion.max,
             "bound": criterion.bound,
             "severity": criterion.severity,
+            "confidence": self.confidence,
             "value": self.value,
             "low": self.low,
             "high": self.high,
@@ -56,20 +59,34 @@ class Judgement:
 
 
 def _lookup(
-    criterion: Criterion, metrics: dict
+    criterion: Criterion, metrics: dict, confidence: float | None
 ) -> tuple[float | None, float | None, float | None]:
-    """The figure judged, as (value, low, high); no interval gives None bounds."""
+    """The figure judged, as (value, low, high); no interval gives None bounds.
+
+    With ``confidence``, the interval is recomputed at that level from the
+    counts behind the figure.
+    """
     scope = metrics[criterion.attribute or "joint"]
     if criterion.group is not None:
         group = scope["groups"][criterion.group]
-        figure = group[criterion.metric]
-        if criterion.metric == "selection_rate":
-            return figure, group["low"], group["high"]
-        return figure, None, None
-    figure = scope[criterion.metric]
-    if isinstance(figure, dict):
-        return figure["value"], figure["low"], figure["high"]
-    return figure, None, None
+        if criterion.metric != "selection_rate":
+            return group[criterion.metric], None, None
+        proportion = {
+            "value": group["selection_rate"],
+            "low": group["low"],
+            "high": group["high"],
+            "count": group.get("selected"),
+            "total": group.get("count"),
+        }
+    else:
+        proportion = scope[criterion.metric]
+        if not isinstance(proportion, dict):
+            return proportion, None, None
+    low, high = proportion["low"], proportion["high"]
+    if confidence is not None and proportion["total"]:
+        bounds = wilson_interval(proportion["count"], proportion["total"], confidence)
+        low, high = (float(f"{float(bound):.12g}") for bound in bounds)
+    return proportion["value"], low, high
 
 
 def _bounds_text(criterion: Criterion) -> str:
@@ -86,37 +103,39 @@ def _within(value: float, criterion: Criterion) -> bool:
     return above_min and below_max
 
 
-def judge(criterion: Criterion, metrics: dict) -> Judgement:
-    """Judge one criterion against the ``metrics`` of ``results.json``."""
-    value, low, high = _lookup(criterion, metrics)
-    required = _bounds_text(criterion)
-    if value is None:
-        message = (
-            f"{criterion.label} is undefined (no group was selected); "
-            f"required {required}"
-        )
-        return Judgement(criterion, None, low, high, "inconclusive", message)
+def judge(criterion: Criterion, metrics: dict, confidence: float = 0.95) -> Judgement:
+    """Judge one criterion against the ``metrics`` of ``results.json``.
 
+    Args:
+        criterion: The criterion.
+        metrics: The ``metrics`` mapping, with intervals at ``confidence``.
+        confidence: The level of those intervals; a criterion's own
+            ``confidence`` recomputes its interval at that level.
+    """
+    own = criterion.confidence
+    recompute = own if own is not None and own != confidence else None
+    value, low, high = _lookup(criterion, metrics, recompute)
+    level = own if own is not None else confidence
+    required = f"required {_bounds_text(criterion)}"
+
+    def outcome(status: Status, message: str) -> Judgement:
+        return Judgement(criterion, value, low, high, status, message, level)
+
+    if value is None:
+        undefined = f"{criterion.label} is undefined (no group was selected)"
+        return outcome("inconclusive", f"{undefined}; {required}")
     figure = f"{criterion.label} = {value:.4g}"
     if criterion.bound == "point" or low is None or high is None:
         status: Status = "pass" if _within(value, criterion) else "fail"
-        return Judgement(
-            criterion, value, low, high, status, f"{figure}; required {required}"
-        )
+        return outcome(status, f"{figure}; {required}")
 
     figure += f" [{low:.4g}, {high:.4g}]"
     if _within(low, criterion) and _within(high, criterion):
-        status = "pass"
-    elif _entirely_outside(low, high, criterion):
-        status = "fail"
-    else:
-        status = "inconclusive"
-        figure += (
-            ": the interval straddles the threshold; more profiles would settle it"
-        )
-    return Judgement(
-        criterion, value, low, high, status, f"{figure}; required {required}"
-    )
+        return outcome("pass", f"{figure}; {required}")
+    if _entirely_outside(low, high, criterion):
+        return outcome("fail", f"{figure}; {required}")
+    straddles = "the interval straddles the threshold; more profiles would settle it"
+    return outcome("inconclusive", f"{figure}: {straddles}; {required}")
 
 
 def _entirely_outside(low: float, high: float, criterion: Criterion) -> bool:
@@ -125,9 +144,11 @@ def _entirely_outside(low: float, high: float, criterion: Criterion) -> bool:
     return below or above
 
 
-def judge_all(criteria: Sequence[Criterion], metrics: dict) -> list[Judgement]:
+def judge_all(
+    criteria: Sequence[Criterion], metrics: dict, confidence: float = 0.95
+) -> list[Judgement]:
     """Judge every criterion, in declaration order."""
-    return [judge(criterion, metrics) for criterion in criteria]
+    return [judge(criterion, metrics, confidence) for criterion in criteria]
 
 
 def verdict_of(judgements: Sequence[Judgement]) -> Verdict:

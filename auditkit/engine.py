@@ -583,7 +583,7 @@ def _result(
         references=dict(zip(design.names, design.references, strict=True)),
         confidence=spec.confidence,
     )
-    judgements = judge_all(spec.criteria, metrics)
+    judgements = judge_all(spec.criteria, metrics, spec.confidence)
     caveats = _caveats(metrics, plan)
     for caveat in caveats:
         warnings.warn(caveat, AuditWarning, stacklevel=3)

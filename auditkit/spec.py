@@ -371,6 +371,13 @@ class Criterion(_Spec):
     severity: Literal["error", "warning"] = Field(
         "error", description="error fails the run; warning is reported only."
     )
+    confidence: float | None = Field(
+        None,
+        gt=0,
+        lt=1,
+        description="Confidence level of this criterion's interval (default: the "
+        "audit's `confidence`).",
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> Criterion:

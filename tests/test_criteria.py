@@ -132,3 +132,17 @@ def test_invalid_criteria_are_rejected(criterion, match):
     """Check that malformed criteria fail validation with a fix in the message."""
     with pytest.raises(ValueError, match=match):
         Criterion(**criterion)
+
+
+def test_criterion_confidence_recomputes_its_interval():
+    """Check that a criterion's own confidence widens its Wilson interval."""
+    from scipy.stats import binomtest
+
+    at_95 = judge(Criterion(metric="flip_rate", max=0.05), METRICS, 0.95)
+    at_99 = judge(Criterion(metric="flip_rate", max=0.05, confidence=0.99), METRICS)
+    expected = binomtest(2, 100).proportion_ci(0.99, method="wilson")
+    assert at_95.low == METRICS["joint"]["flip_rate"]["low"]
+    assert at_99.low == pytest.approx(expected.low, abs=1e-11)
+    assert at_99.high == pytest.approx(expected.high, abs=1e-11)
+    assert at_99.to_dict()["confidence"] == 0.99
+    assert at_99.status == "inconclusive"  # 0.99 interval reaches above 0.05

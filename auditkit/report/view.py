@@ -378,6 +378,12 @@ def _criterion_row(
     severity = criterion.get("severity", "error")
 
     requirement = _requirement(criterion, fmt)
+    interval = _format.interval(criterion.get("low"), criterion.get("high"), fmt)
+    own = criterion.get("confidence")
+    if own is not None and own != results.get("confidence", 0.95):
+        confidence = _format.percent(own)  # the criterion's own level, said
+        if criterion.get("low") is not None:
+            interval += f" ({confidence})"
     measure = _measure(criterion, results, attributes, confidence, fmt)
     judgement = _judgement(criterion, kind, confidence)
     sentence = f"{measure} Required: {requirement}. {judgement}"
@@ -394,7 +400,7 @@ def _criterion_row(
         name=name,
         scope=_scope(criterion, attributes),
         figure=fmt(criterion.get("value")),
-        interval=_format.interval(criterion.get("low"), criterion.get("high"), fmt),
+        interval=interval,
         requirement=requirement,
         severity=severity,
         status=status,
