@@ -151,3 +151,25 @@ def test_console_script_runs_as_a_process(write_audit, tmp_path):
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert (tmp_path / "r/loan/report.html").is_file()
+
+
+def test_long_run_shows_progress_and_still_reports(write_audit, tmp_path, capsys):
+    """Check that a run large enough for the progress bar completes normally."""
+    path = write_audit()
+    code = main(["run", str(path), "--size", "200000", "--out", str(tmp_path / "r")])
+    assert code == 1
+    results = json.loads((tmp_path / "r/loan/results.json").read_text())
+    assert results["population"]["size"] == 200_000
+
+
+def test_internal_error_is_reported_without_traceback(write_audit, monkeypatch, capsys):
+    """Check that a defect surfaces as one line with exit 3, not a traceback."""
+    from auditkit import api
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(api, "run_and_report", broken)
+    assert main(["run", str(write_audit())]) == 3
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" not in err

@@ -144,3 +144,39 @@ def test_matrix_file_has_one_row_per_clone(write_audit, tmp_path):
     data = json.loads(paths["json"].read_text())
     assert data["matrix"]["path"] == "matrix.csv"
     assert result.matrix["rows"] == 600
+
+
+def test_matrix_can_be_written_as_parquet(write_audit, tmp_path):
+    """Check that report.matrix: parquet writes every clone to a Parquet file."""
+    text = LOAN_AUDIT + "report:\n  matrix: parquet\n  formats: [json]\n"
+    _, paths = auditkit.run_and_report(write_audit(text), out=tmp_path / "out")
+    matrix = pd.read_parquet(paths["matrix"])
+    assert paths["matrix"].name == "matrix.parquet"
+    assert len(matrix) == 600
+    assert matrix["decision"].sum() == 300
+
+
+def test_failed_run_leaves_no_partial_outputs(write_audit, tmp_path):
+    """Check that a model failing mid-run writes no matrix, results or report."""
+    (tmp_path / "broken.py").write_text(
+        "def score(frame):\n    raise RuntimeError('feature store offline')\n"
+    )
+    text = LOAN_AUDIT.replace("loanmodel:train", "broken:score")
+    text += "report:\n  matrix: true\n"
+    out = tmp_path / "out"
+    with pytest.raises(
+        auditkit.ModelError, match=r"RuntimeError: feature store offline"
+    ):
+        auditkit.run_and_report(write_audit(text), out=out)
+    leftovers = list(out.rglob("*")) if out.exists() else []
+    assert [path for path in leftovers if path.is_file()] == []
+
+
+def test_source_date_epoch_stamps_the_run(write_audit, monkeypatch):
+    """Check that SOURCE_DATE_EPOCH is the one timestamp, and none without it."""
+    path = write_audit()
+    assert run_audit(path).to_dict()["created"] is None
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    stamped = run_audit(path).to_dict()
+    assert stamped["created"] == "2023-11-14T22:13:20Z"
+    assert to_json(stamped) == to_json(run_audit(path).to_dict())
