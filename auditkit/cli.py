@@ -87,8 +87,9 @@ def _summary(result: AuditResult, paths: dict[str, Path]) -> None:
         title=f"{result.name}: {result.verdict.upper()}", title_justify="left"
     )
     table.add_column("criterion", overflow="fold")
-    for header in ("severity", "figure [interval]", "threshold", "status"):
-        table.add_column(header, no_wrap=True)
+    level = f"{result.audit.spec.confidence:.0%}"
+    for header in ("severity", f"figure [{level} CI]", "threshold", "status"):
+        table.add_column(header, no_wrap=True, min_width=len(header))
     for criterion in result.criteria:
         status = criterion["status"]
         table.add_row(
