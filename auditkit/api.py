@@ -70,7 +70,7 @@ def write_reports(
 
     wanted = formats or list(result.audit.spec.report.formats)
     ordered = [fmt for fmt in _FORMATS if fmt in wanted]
-    return report.write_reports(
+    return report.write_report_files(
         result,
         _report_dir(result, directory),
         formats=ordered,

@@ -18,7 +18,7 @@ from auditkit.report import (
     load_results,
     markdown_escape,
     render,
-    write_reports,
+    write_report_files,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -651,19 +651,19 @@ def test_load_results_reads_what_write_reports_wrote(tmp_path):
     """Check the round trip that lets `auditkit report` re-render a past run."""
     results = _results("loan")
 
-    paths = write_reports(results, tmp_path, formats=["json"])
+    paths = write_report_files(results, tmp_path, formats=["json"])
 
     assert load_results(paths["json"]) == results
 
 
-# -- write_reports -------------------------------------------------------------
+# -- write_report_files -------------------------------------------------------------
 
 
 def test_write_reports_writes_all_four_files(tmp_path):
     """Check the default formats, file names and the exact results.json bytes."""
     results = _results("intersectional")
 
-    paths = write_reports(results, tmp_path / "reports" / "hiring")
+    paths = write_report_files(results, tmp_path / "reports" / "hiring")
 
     assert {name: path.name for name, path in paths.items()} == {
         "json": "results.json",
@@ -687,7 +687,7 @@ def test_write_reports_accepts_an_object_with_to_dict(tmp_path):
         def to_dict(self):
             return _results("loan")
 
-    paths = write_reports(Result(), tmp_path, formats=["markdown"])
+    paths = write_report_files(Result(), tmp_path, formats=["markdown"])
 
     assert list(paths) == ["markdown"]
     assert (
@@ -701,7 +701,7 @@ def test_write_reports_defaults_to_reports_and_the_audit_name(tmp_path, monkeypa
     """Check the folder used when none is given."""
     monkeypatch.chdir(tmp_path)
 
-    paths = write_reports(_results("loan"), formats=["junit"])
+    paths = write_report_files(_results("loan"), formats=["junit"])
 
     assert paths["junit"].resolve() == (
         tmp_path / "reports" / "loan-approval-gender" / "junit.xml"
@@ -710,8 +710,8 @@ def test_write_reports_defaults_to_reports_and_the_audit_name(tmp_path, monkeypa
 
 def test_write_reports_twice_gives_identical_markdown_and_json(tmp_path):
     """Check that reruns are byte-identical."""
-    first = write_reports(_results("loan"), tmp_path / "a")
-    second = write_reports(_results("loan"), tmp_path / "b")
+    first = write_report_files(_results("loan"), tmp_path / "a")
+    second = write_report_files(_results("loan"), tmp_path / "b")
 
     for name in ("json", "markdown", "junit"):
         assert first[name].read_bytes() == second[name].read_bytes()
@@ -727,7 +727,7 @@ def test_broken_template_leaves_previous_reports_untouched(tmp_path):
     (templates / "junit.xml.j2").write_text("{{ missing }}", encoding="utf-8")
 
     with pytest.raises(ReportError, match=r"junit\.xml\.j2:1: undefined name"):
-        write_reports(_results("loan"), folder, templates=templates)
+        write_report_files(_results("loan"), folder, templates=templates)
 
     assert [p.name for p in folder.iterdir()] == ["results.json"]
     assert (folder / "results.json").read_text(encoding="utf-8") == "old"
@@ -736,6 +736,6 @@ def test_broken_template_leaves_previous_reports_untouched(tmp_path):
 def test_write_reports_refuses_an_unknown_format_before_writing(tmp_path):
     """Check that a bad format name writes nothing."""
     with pytest.raises(ReportError, match=r"^unknown report format 'pdf'"):
-        write_reports(_results("loan"), tmp_path / "out", formats=["json", "pdf"])
+        write_report_files(_results("loan"), tmp_path / "out", formats=["json", "pdf"])
 
     assert not (tmp_path / "out").exists()

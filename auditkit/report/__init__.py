@@ -1,6 +1,7 @@
 """Compliance reports: HTML, Markdown and JUnit, rendered from results.json.
 
-``write_reports`` writes a run's results.json and its reports; ``render``
+``write_report_files`` writes a run's results.json and its reports into one
+folder (``auditkit.write_reports`` chooses ``<directory>/<name>/``); ``render``
 renders one report from a results dict; ``load_results`` reads a past run's
 results.json back, so ``auditkit report`` can re-render it in any format.
 """
@@ -14,7 +15,7 @@ from auditkit.report.render import (
     load_results,
     markdown_escape,
     render,
-    write_reports,
+    write_report_files,
 )
 from auditkit.report.view import ReportView, build_view
 
@@ -27,5 +28,5 @@ __all__ = [
     "load_results",
     "markdown_escape",
     "render",
-    "write_reports",
+    "write_report_files",
 ]

@@ -36,7 +36,7 @@ __all__ = [
     "load_results",
     "markdown_escape",
     "render",
-    "write_reports",
+    "write_report_files",
 ]
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def render(
     return _render_template(environment, TEMPLATES[fmt], report=view, results=results)
 
 
-def write_reports(
+def write_report_files(
     result: Any,
     directory: str | Path | None = None,
     *,
