@@ -28,7 +28,7 @@ from .errors import AuditError, AuditWarning, DataError
 from .executors import check_executor, map_chunks
 from .loader import LoadedAudit, check_audit
 from .matrix import Design, expand
-from .metrics import ChunkStats, reduce_chunk, summarize
+from .metrics import ChunkStats, reduce_chunk, summarize, varies_along
 from .models import Model, load_model
 from .population.expressions import expression_names
 from .results import AuditResult, provenance
@@ -229,14 +229,9 @@ def _example(
     flipped = [
         name
         for axis, name in enumerate(plan.design.names, start=1)
-        if _varies(decisions[None, ...], axis)
+        if varies_along(decisions[None, ...], axis)[0]
     ]
     return {"profile_id": profile_id, "flipped": flipped, "rows": rows}
-
-
-def _varies(decisions: np.ndarray, axis: int) -> bool:
-    varies = decisions.max(axis=axis) != decisions.min(axis=axis)
-    return bool(varies.any())
 
 
 def score_chunk(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import overload
 
 import numpy as np
 
@@ -20,6 +21,7 @@ __all__ = [
     "ChunkStats",
     "reduce_chunk",
     "summarize",
+    "varies_along",
     "wilson_interval",
 ]
 
@@ -64,75 +66,68 @@ def wilson_interval(
 class ChunkStats:
     """Counts and sums of one or more chunks; ``merge`` adds two of them.
 
-    ``shape`` is the number of values per attribute. Group arrays are indexed
-    by attribute, then value.
+    ``shape`` is the number of values per attribute. Per-cell lists hold one
+    entry per combination of values, in matrix order; per-attribute figures
+    are their marginals, taken in :func:`summarize`.
     """
 
     shape: tuple[int, ...]
     profiles: int = 0
     joint_flips: int = 0
     attribute_flips: list[int] = field(default_factory=list)
-    selected: list[list[int]] = field(default_factory=list)
-    rows: list[list[int]] = field(default_factory=list)
-    score_units: list[list[int]] | None = None
+    cell_selected: list[int] = field(default_factory=list)
+    cell_score_units: list[int] | None = None
     gap_units: int = 0
     gap_max: float = 0.0
     gap_counts: list[int] | None = None
-    cell_selected: list[int] = field(default_factory=list)
     examples: list[int] = field(default_factory=list)
     example_rows: dict[int, dict] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, shape: tuple[int, ...], *, has_scores: bool) -> ChunkStats:
-        zeros = [[0] * size for size in shape]
+        cells = int(np.prod(shape))
         return cls(
             shape=tuple(shape),
             attribute_flips=[0] * len(shape),
-            selected=[list(row) for row in zeros],
-            rows=[list(row) for row in zeros],
-            score_units=[list(row) for row in zeros] if has_scores else None,
+            cell_selected=[0] * cells,
+            cell_score_units=[0] * cells if has_scores else None,
             gap_counts=[0] * GAP_BINS if has_scores else None,
-            cell_selected=[0] * int(np.prod(shape)),
         )
 
     @property
     def has_scores(self) -> bool:
-        return self.score_units is not None
+        return self.cell_score_units is not None
 
     def merge(self, other: ChunkStats, *, examples: int) -> ChunkStats:
         """Return the statistics of both chunks together."""
         if other.shape != self.shape or other.has_scores != self.has_scores:
             raise ValueError("cannot merge statistics of different audits")
-        add = _add_nested
+        kept = sorted(self.examples + other.examples)[:examples]
+        both = self.example_rows | other.example_rows
         return ChunkStats(
             shape=self.shape,
             profiles=self.profiles + other.profiles,
             joint_flips=self.joint_flips + other.joint_flips,
-            attribute_flips=add(self.attribute_flips, other.attribute_flips),
-            selected=add(self.selected, other.selected),
-            rows=add(self.rows, other.rows),
-            score_units=(
-                add(self.score_units, other.score_units) if self.has_scores else None
-            ),
+            attribute_flips=_add(self.attribute_flips, other.attribute_flips),
+            cell_selected=_add(self.cell_selected, other.cell_selected),
+            cell_score_units=_add(self.cell_score_units, other.cell_score_units),
             gap_units=self.gap_units + other.gap_units,
             gap_max=max(self.gap_max, other.gap_max),
-            gap_counts=add(self.gap_counts, other.gap_counts)
-            if self.has_scores
-            else None,
-            cell_selected=add(self.cell_selected, other.cell_selected),
-            examples=(kept := sorted(self.examples + other.examples)[:examples]),
-            example_rows={
-                key: rows
-                for key, rows in (self.example_rows | other.example_rows).items()
-                if key in kept
-            },
+            gap_counts=_add(self.gap_counts, other.gap_counts),
+            examples=kept,
+            example_rows={key: both[key] for key in kept if key in both},
         )
 
 
-def _add_nested(left, right):
-    if isinstance(left, list):
-        return [_add_nested(a, b) for a, b in zip(left, right, strict=True)]
-    return left + right
+@overload
+def _add(left: list[int], right: list[int]) -> list[int]: ...
+@overload
+def _add(left: list[int] | None, right: list[int] | None) -> list[int] | None: ...
+def _add(left: list[int] | None, right: list[int] | None) -> list[int] | None:
+    """Elementwise sum; None when either side has no such figure (no scores)."""
+    if left is None or right is None:
+        return None
+    return [a + b for a, b in zip(left, right, strict=True)]
 
 
 def _row_range(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -149,7 +144,7 @@ def _row_range(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def _varies_along(decisions: np.ndarray, axis: int) -> np.ndarray:
+def varies_along(decisions: np.ndarray, axis: int) -> np.ndarray:
     """Per profile: does changing ``axis`` alone, others fixed, change the decision?"""
     moved = np.moveaxis(decisions, axis, -1)
     rows = moved.reshape(-1, moved.shape[-1])
@@ -179,25 +174,19 @@ def reduce_chunk(
     stats = ChunkStats.empty(tuple(shape), has_scores=scores is not None)
     stats.profiles = profiles
     stats.joint_flips = int(np.count_nonzero(flipped))
-    per_cell = np.count_nonzero(flat, axis=0)
-    stats.cell_selected = per_cell.tolist()
+    stats.cell_selected = np.count_nonzero(flat, axis=0).tolist()
     stats.examples = (np.flatnonzero(flipped)[:examples] + first_profile).tolist()
-    units = None if scores is None else _units(scores)
-
-    clones_per_value = flat.shape[1]
-    for axis, size in enumerate(shape, start=1):
-        others = tuple(a for a in range(decisions.ndim) if a != axis)
-        stats.rows[axis - 1] = [profiles * clones_per_value // size] * size
-        stats.selected[axis - 1] = _sum_by_value(per_cell, shape, axis - 1)
-        if len(shape) == 1:
-            stats.attribute_flips[0] = stats.joint_flips
-        else:
-            stats.attribute_flips[axis - 1] = int(_varies_along(decisions, axis).sum())
-        if units is not None:
-            sums = units.sum(axis=others, dtype=np.int64) if others else units
-            stats.score_units[axis - 1] = [int(v) for v in sums]  # type: ignore[index]
+    if len(shape) == 1:
+        stats.attribute_flips = [stats.joint_flips]
+    else:
+        stats.attribute_flips = [
+            int(varies_along(decisions, axis).sum())
+            for axis in range(1, len(shape) + 1)
+        ]
 
     if scores is not None:
+        cell_units = _units(scores).reshape(profiles, -1).sum(axis=0, dtype=np.int64)
+        stats.cell_score_units = cell_units.tolist()
         score_low, score_high = _row_range(scores.reshape(profiles, -1))
         gaps = score_high - score_low
         stats.gap_units = int(_units(gaps).sum(dtype=np.int64))
@@ -214,11 +203,11 @@ def _units(scores: np.ndarray) -> np.ndarray:
     return scaled.astype(np.int64)
 
 
-def _sum_by_value(per_cell: np.ndarray, shape: list[int], attribute: int) -> list[int]:
-    """Selected clones per value of one attribute, from the per-cell counts."""
-    cells = per_cell.reshape(shape)
-    others = tuple(a for a in range(len(shape)) if a != attribute)
-    return [int(v) for v in cells.sum(axis=others)] if others else cells.tolist()
+def _marginal(cells: list[int], shape: tuple[int, ...], axis: int) -> np.ndarray:
+    """Per value of one attribute, the sum over every other attribute's values."""
+    grid = np.asarray(cells, dtype=np.int64).reshape(shape)
+    others = tuple(a for a in range(len(shape)) if a != axis)
+    return grid.sum(axis=others) if others else grid
 
 
 def _figure(value: float | None) -> float | None:
@@ -282,15 +271,19 @@ def summarize(
 def _attribute_metrics(
     stats: ChunkStats, axis: int, labels: list[str], confidence: float
 ) -> dict:
-    selected = np.asarray(stats.selected[axis], dtype=np.int64)
-    rows = np.asarray(stats.rows[axis], dtype=np.int64)
+    selected = _marginal(stats.cell_selected, stats.shape, axis)
+    clones_per_value = stats.profiles * int(np.prod(stats.shape)) // stats.shape[axis]
+    rows = np.full(len(labels), clones_per_value, dtype=np.int64)
+    score_units = None
+    if stats.cell_score_units is not None:
+        score_units = _marginal(stats.cell_score_units, stats.shape, axis)
     low, high = wilson_interval(selected, rows, confidence)
     groups = {}
     for index, label in enumerate(labels):
         count = int(rows[index])
         mean_score = None
-        if stats.score_units is not None and count:
-            mean_score = stats.score_units[axis][index] / SCORE_SCALE / count
+        if score_units is not None and count:
+            mean_score = int(score_units[index]) / SCORE_SCALE / count
         groups[label] = {
             "selection_rate": _figure(selected[index] / count) if count else None,
             "low": _figure(float(low[index])),
