@@ -401,15 +401,8 @@ def plan_audit(
         records = records.iloc[:size]
     model = load_model(spec.model, audit.base_dir)
 
-    sample = population.generate(
-        spec.population,
-        seed=seed,
-        start=0,
-        stop=min(1, size),
-        base_dir=audit.base_dir,
-        records=records,
-    )
-    columns = _available_columns(spec, list(sample.columns), design)
+    base_columns = population.column_names(spec.population, records)
+    columns = _available_columns(spec, base_columns, design)
     features = model.feature_names(columns)
     logger.info("model %s reads %s", model.description.get("type"), features)
     plan = Plan(

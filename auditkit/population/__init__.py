@@ -24,6 +24,7 @@ __all__ = [
     "BLOCK_SIZE",
     "ProviderInfo",
     "check_fields",
+    "column_names",
     "generate",
     "generate_field",
     "list_providers",
@@ -90,12 +91,15 @@ def generate(
             locale=spec.locale,
             frame=frame,
         )
-    wanted = _declared(records, spec)
+    wanted = column_names(spec, records)
     return frame if list(frame.columns) == wanted else frame[wanted]
 
 
-def _declared(records: pd.DataFrame | None, spec: PopulationSpec) -> list[str]:
-    """Column order of the profiles: record columns not replaced, then fields."""
+def column_names(spec: PopulationSpec, records: pd.DataFrame | None) -> list[str]:
+    """Columns of the profiles, in order: record columns not replaced, then fields.
+
+    Known without generating anything.
+    """
     kept = (
         [] if records is None else [c for c in records.columns if c not in spec.fields]
     )
