@@ -7,8 +7,9 @@ call them directly.
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
@@ -34,10 +35,11 @@ def load_audit(path: str | Path) -> LoadedAudit:
     return check_audit(path)
 
 
-def _report_dir(result: AuditResult, directory: str | Path | None) -> Path:
+def _report_dir(audit: LoadedAudit, directory: str | Path | None) -> Path:
+    """``<directory>/<name>/``; the audit's ``report.directory`` when None."""
     if directory is None:
-        return result.report_dir
-    return Path(directory) / result.name
+        directory = audit.base_dir / audit.spec.report.directory
+    return Path(directory) / audit.spec.name
 
 
 def _templates(result: AuditResult, templates: str | Path | None) -> Path | None:
@@ -72,25 +74,23 @@ def write_reports(
     ordered = [fmt for fmt in _FORMATS if fmt in wanted]
     return report.write_report_files(
         result,
-        _report_dir(result, directory),
+        _report_dir(result.audit, directory),
         formats=ordered,
         templates=_templates(result, templates),
     )
 
 
 class _MatrixWriter:
-    """Streams matrix chunks to one file, moved into place only on success."""
+    """Streams matrix chunks, in profile order, into one open file."""
 
-    def __init__(self, path: Path, fmt: str):
-        self.path = path
-        self.format = fmt
-        self._context = atomic_open(path, "wb" if fmt == "parquet" else "w")
-        self._handle = self._context.__enter__()
+    def __init__(self, handle: IO, fmt: str):
+        self._handle = handle
+        self._format = fmt
         self._parquet: Any = None  # a pyarrow ParquetWriter, once opened
         self._header = True
 
     def __call__(self, chunk: pd.DataFrame) -> None:
-        if self.format == "csv":
+        if self._format == "csv":
             chunk.to_csv(
                 self._handle, index=False, header=self._header, lineterminator="\n"
             )
@@ -104,13 +104,9 @@ class _MatrixWriter:
             self._parquet = pq.ParquetWriter(self._handle, table.schema)
         self._parquet.write_table(table)
 
-    def close(self, error: BaseException | None) -> None:
+    def close(self) -> None:
         if self._parquet is not None:
             self._parquet.close()
-        if error is None:
-            self._context.__exit__(None, None, None)
-        else:
-            self._context.__exit__(type(error), error, error.__traceback__)
 
 
 def _matrix_format(audit: LoadedAudit) -> str | None:
@@ -147,22 +143,20 @@ def run_and_report(
     if not isinstance(audit, LoadedAudit):
         audit = check_audit(audit)
     fmt = _matrix_format(audit)
-    folder = (
-        Path(out) / audit.spec.name
-        if out is not None
-        else audit.base_dir / audit.spec.report.directory / audit.spec.name
-    )
-    writer = _MatrixWriter(folder / f"matrix.{fmt}", fmt) if fmt else None
-    try:
+    matrix_path = _report_dir(audit, out) / f"matrix.{fmt}"
+    with ExitStack() as stack:
+        writer = None
+        if fmt is not None:
+            # The file is moved into place only when the whole run succeeds.
+            handle = stack.enter_context(
+                atomic_open(matrix_path, "wb" if fmt == "parquet" else "w")
+            )
+            writer = _MatrixWriter(handle, fmt)
+            stack.callback(writer.close)
         result = run_audit(audit, matrix_sink=writer, **options)
-    except BaseException as err:
-        if writer is not None:
-            writer.close(err)
-        raise
-    if writer is not None:
-        writer.close(None)
-        result.matrix["path"] = writer.path.name
+    if fmt is not None:
+        result.matrix["path"] = matrix_path.name
     paths = write_reports(result, out, templates=templates)
-    if writer is not None:
-        paths["matrix"] = writer.path
+    if fmt is not None:
+        paths["matrix"] = matrix_path
     return result, paths

@@ -141,11 +141,6 @@ class AuditResult:
     def name(self) -> str:
         return self.audit.spec.name
 
-    @property
-    def report_dir(self) -> Path:
-        """``reports/<name>/`` relative to the audit file, as the audit declares."""
-        return self.audit.base_dir / self.audit.spec.report.directory / self.name
-
     def to_dict(self) -> dict[str, Any]:
         spec = self.audit.spec
         return {
